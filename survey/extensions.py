@@ -1,0 +1,65 @@
+"""Flask extensions, created unbound here and bound to an app in :func:`survey.create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.orm import DeclarativeBase
+
+# Constraint names are part of the schema: fixed names keep Alembic migrations portable between
+# SQLite (batch mode recreates tables) and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True)
+csrf = CSRFProtect()
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; explicit BEGIN.
+
+    pysqlite opens transactions lazily and never for DDL or SAVEPOINT, which breaks nested
+    transactions (the rolled-back test fixture, per-row savepoints) and makes ``BEGIN IMMEDIATE``
+    impossible. Following SQLAlchemy's documented recipe, the driver is put in autocommit mode and
+    SQLAlchemy emits BEGIN itself. A connection may ask for ``BEGIN IMMEDIATE`` (take the write lock
+    up front, as a claim must) with ``connection.info["begin"] = "BEGIN IMMEDIATE"`` before it begins.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql(connection.info.pop("begin", "BEGIN"))

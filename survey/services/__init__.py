@@ -1,0 +1,1 @@
+"""Use cases. The only layer that commits; it enqueues jobs after its commit."""

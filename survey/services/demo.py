@@ -1,0 +1,139 @@
+"""Load the demo city: units with census figures, departments, the default indicators and scales.
+
+Idempotent: rows are matched by their code; a second load changes nothing, and a load after an
+edit puts the seed's values back. Rows that are not in the seed (a coordinator's own) are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import Department, Indicator, Region, Scale, ScaleOption
+
+Progress = Callable[[int, int, str], None]
+SEED_FILE = "demo_city.json"
+
+
+def read_seed(seeds_dir: str | Path | None = None) -> dict[str, Any]:
+    path = Path(seeds_dir or current_app.config["SEEDS_DIR"]) / SEED_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValidationError(f"demo seed not found: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"demo seed {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from exc
+
+
+def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None = None) -> dict[str, dict[str, int]]:
+    """Upsert the demo reference data in one transaction; return counts per kind and outcome."""
+    seed = seed if seed is not None else read_seed()
+    report = progress or (lambda done, total, message="": None)
+    counts: dict[str, Counter[str]] = {}
+    steps = [
+        ("departments", lambda: _upsert_departments(seed["departments"])),
+        ("regions", lambda: _upsert_regions(seed["city"], seed["units"])),
+        ("indicators", lambda: _upsert_indicators(seed["indicators"])),
+        ("scales", lambda: _upsert_scales(seed["scales"])),
+    ]
+    for done, (name, step) in enumerate(steps):
+        report(done, len(steps), name)
+        counts[name] = step()
+        db.session.flush()
+    db.session.commit()
+    report(len(steps), len(steps), "done")
+    return {name: dict(c) for name, c in counts.items()}
+
+
+def _by_code(model, codes: Iterable[str]) -> dict[str, Any]:
+    rows = db.session.scalars(select(model).where(model.code.in_(list(codes))))
+    return {row.code: row for row in rows}
+
+
+def _apply(row: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def _upsert(model, records: list[dict[str, Any]], counts: Counter[str], **fixed: Any) -> dict[str, Any]:
+    existing = _by_code(model, (r["code"] for r in records))
+    for record in records:
+        values = {**record, **fixed}
+        row = existing.get(record["code"])
+        if row is None:
+            row = model(**values)
+            db.session.add(row)
+            existing[record["code"]] = row
+            counts["created"] += 1
+        else:
+            counts["updated" if _apply(row, values) else "unchanged"] += 1
+    return existing
+
+
+def _upsert_departments(records: list[dict[str, Any]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    _upsert(Department, [{k: r[k] for k in ("code", "name_zh", "name_en")} for r in records], counts)
+    return counts
+
+
+def _upsert_regions(city: dict[str, Any], units: list[dict[str, Any]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    total = sum(u["population"] for u in units)
+    urban = sum(u["population"] * u["urban_share"] for u in units)
+    city_values = {**city, "population": total, "urban_share": round(urban / total, 4), "parent": None}
+    city_row = _upsert(Region, [city_values], counts)[city["code"]]
+    db.session.flush()
+    _upsert(Region, [{**u, "position": i} for i, u in enumerate(units)], counts, parent_id=city_row.id)
+    return counts
+
+
+def _upsert_indicators(records: list[dict[str, Any]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    departments = _by_code(Department, (r["department"] for r in records))
+    rows = []
+    for position, r in enumerate(records):
+        dept = departments.get(r["department"])
+        if dept is None:
+            raise ValidationError(f"indicator {r['code']}: unknown department {r['department']!r}",
+                                  details=[{"row": position + 1, "field": "department",
+                                            "message": f"unknown department {r['department']!r}"}])
+        rows.append({"code": r["code"], "name_zh": r["name_zh"], "name_en": r["name_en"],
+                     "weight": float(r.get("weight", 1.0)), "department_id": dept.id, "position": position})
+    _upsert(Indicator, rows, counts)
+    return counts
+
+
+def _upsert_scales(records: list[dict[str, Any]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    scales = _upsert(Scale, [{k: r[k] for k in ("code", "name_zh", "name_en")} for r in records], counts)
+    db.session.flush()
+    for r in records:
+        scale = scales[r["code"]]
+        options = {o.code: o for o in scale.options}
+        for position, o in enumerate(r["options"]):
+            values = {
+                "position": position, "code": o["code"], "label_zh": o["label_zh"], "label_en": o["label_en"],
+                "score": None if o.get("score") is None else float(o["score"]),
+                "counts_as_satisfied": bool(o.get("counts_as_satisfied", False)),
+                "is_dont_know": bool(o.get("is_dont_know", False)),
+                "read_aloud": bool(o.get("read_aloud", True)),
+            }
+            row = options.get(o["code"])
+            if row is None:
+                scale.options.append(ScaleOption(**values))
+                counts["created"] += 1
+            else:
+                counts["updated" if _apply(row, values) else "unchanged"] += 1
+    return counts

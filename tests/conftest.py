@@ -1,0 +1,183 @@
+"""Fixtures shared by the whole suite.
+
+Two tiers:
+- ``app`` / ``db`` / ``client``: one migrated database per test session; every test runs inside a
+  transaction that is rolled back, so tests cannot see each other's rows.
+- ``committed_app`` (+ ``worker``): a database of its own per test module with real commits, for
+  tests where other OS processes (RQ workers, gunicorn) must see the data.
+
+``redis`` is a real server: ``SURVEY_REDIS_URL`` if set (it is flushed!), else a private
+``redis-server`` started for the session. The database is SQLite unless
+``SURVEY_TEST_DATABASE_URL`` names a PostgreSQL server, on which each tier creates (and drops)
+databases of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from survey import create_app, redis_server
+from survey.config import normalise_database_url
+from survey.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
+
+
+def new_database(tmp_dir: Path, label: str) -> tuple[str, Callable[[], None]]:
+    """A fresh, empty database; returns its URL and a function that drops it."""
+    if not PG_URL:
+        return f"sqlite:///{tmp_dir / (label + '.db')}", lambda: None
+    url = make_url(normalise_database_url(PG_URL))
+    name = f"survey_{label}_{uuid.uuid4().hex[:8]}".lower()
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def build_app(tmp_dir: Path, database_url: str, redis_url: str, **overrides) -> Flask:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_dir / "instance"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "PHONE_KEY": "test-phone-" + uuid.uuid4().hex,
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+    return create_app(config)
+
+
+def migrate(app: Flask) -> None:
+    with app.app_context():
+        flask_migrate.upgrade()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    url = os.environ.get("SURVEY_REDIS_URL")
+    if url:
+        yield url
+        return
+    daemon = redis_server.start(tmp_path_factory.mktemp("redis"))
+    yield daemon.url
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, redis_url) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("app")
+    url, drop = new_database(tmp, "main")
+    application = build_app(tmp, url, redis_url)
+    migrate(application)
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def db(app) -> Iterator:
+    """The database inside a transaction that is rolled back after the test.
+
+    Services commit as usual: their commits release savepoints of the outer transaction.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine over this connection.
+        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        original, _db.session = _db.session, session
+        try:
+            yield _db
+        finally:
+            session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis(redis_url) -> Iterator[Redis]:
+    conn = Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.close()
+
+
+# --- committed tier -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def committed_app(tmp_path_factory, redis_url) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("committed")
+    url, drop = new_database(tmp, "committed")
+    application = build_app(tmp, url, redis_url)
+    migrate(application)
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+    drop()
+
+
+def process_env(app: Flask) -> dict[str, str]:
+    """Environment that points another process at the same database, Redis and secrets."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env.update({
+        "SURVEY_DATABASE_URL": app.config["DATABASE_URL"],
+        "SURVEY_REDIS_URL": app.config["REDIS_URL"],
+        "SURVEY_INSTANCE_PATH": app.instance_path,
+        "SURVEY_SECRET_KEY": app.config["SECRET_KEY"],
+        "SURVEY_PHONE_KEY": app.config["PHONE_KEY"],
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+@pytest.fixture
+def worker(committed_app):
+    """Run ``python -m workers`` as a real OS process against the committed database."""
+    started: list[subprocess.Popen] = []
+
+    def run(*args: str, burst: bool = True, timeout: float = 60) -> subprocess.Popen | subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "workers", *(["--burst"] if burst else []), *args]
+        if burst:
+            return subprocess.run(cmd, env=process_env(committed_app), cwd=ROOT, timeout=timeout,
+                                  capture_output=True, text=True)
+        proc = subprocess.Popen(cmd, env=process_env(committed_app), cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        started.append(proc)
+        return proc
+
+    yield run
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

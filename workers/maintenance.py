@@ -1,0 +1,28 @@
+"""Housekeeping jobs: the scheduler heartbeat and the queue check."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from rq import get_current_job
+
+from survey import queue
+from survey.services.system import record_scheduler_tick
+
+
+def heartbeat() -> str:
+    """Periodic: proves the whole chain cron → Redis → worker is alive (shown on the admin page)."""
+    now = datetime.now(UTC)
+    record_scheduler_tick(get_current_job().connection, now)
+    return now.isoformat()
+
+
+def queue_check(steps: int = 10, delay: float = 0.3) -> dict:
+    """Walk through ``steps`` steps, reporting progress; a harmless end-to-end check of the queue."""
+    report = queue.progress_reporter(min_interval=0)
+    for done in range(steps):
+        report(done, steps, f"step {done + 1} of {steps}")
+        time.sleep(delay)
+    report(steps, steps, "done")
+    return {"steps": steps}
