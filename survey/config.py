@@ -5,6 +5,7 @@ Nothing is read at import time; :func:`configure` is called by the app factory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -98,10 +99,8 @@ def instance_secret(instance: Path, filename: str) -> str:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
             os.chmod(tmp, 0o600)
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)
-            except FileExistsError:
-                pass
         finally:
             os.unlink(tmp)
     return path.read_text().strip()

@@ -84,7 +84,8 @@ def load_demo_through_worker() -> None:
             view = queue.job_view(job_id)
             if view is None:
                 break
-            line = f"demo load: {view.status:<9} [{'#' * int(view.percent // 5):<20}] {view.percent:5.1f}% {view.message}"
+            bar = "#" * int(view.percent // 5)
+            line = f"demo load: {view.status:<9} [{bar:<20}] {view.percent:5.1f}% {view.message}"
             if line != last:
                 say(line)
                 last = line
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     if not port_free(args.port):
         say(f"port {args.port} is already in use: stop what runs there, or run `SURVEY_PORT=5050 make run`")
         return 2
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(subprocess.Popen([sys.executable, "-m", "workers"]))
         procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(args.web_workers),
                                        "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "-",
-                                       "--graceful-timeout", "10", "wsgi:app"]))
+                                       "--graceful-timeout", "10", "--no-control-socket", "wsgi:app"]))
         base = f"http://127.0.0.1:{args.port}"
         wait_healthy(f"{base}/health", procs)
         load_demo_through_worker()

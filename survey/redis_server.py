@@ -7,6 +7,7 @@ wheel, so a machine with nothing but Python can run the product. The daemon list
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -61,10 +62,8 @@ class RedisDaemon:
         pid = self.pid()
         if pid is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -73,10 +72,8 @@ class RedisDaemon:
                 break
             time.sleep(0.05)
         else:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.pidfile.unlink(missing_ok=True)
 
 
@@ -95,7 +92,8 @@ def start(run_dir: Path, *, port: int | None = None, name: str = "redis", timeou
     while not daemon.alive():
         if time.monotonic() > deadline:
             daemon.stop()
-            raise RuntimeError(f"Redis did not answer on port {port} within {timeout}s; see {run_dir / (name + '.log')}")
+            log_file = run_dir / f"{name}.log"
+            raise RuntimeError(f"Redis did not answer on port {port} within {timeout}s; see {log_file}")
         time.sleep(0.05)
     (run_dir / f"{name}.port").write_text(str(port))
     return daemon

@@ -8,10 +8,11 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from rq import Worker
 from rq.registry import FailedJobRegistry
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from .. import queue
 from ..extensions import db
+from ..models import Department, Indicator, Region, Scale
 
 SCHEDULER_TICK_KEY = "survey:cron:last_tick"
 
@@ -57,3 +58,19 @@ def system_status() -> SystemStatus:
 
 def record_scheduler_tick(connection, when: datetime) -> None:
     connection.set(SCHEDULER_TICK_KEY, when.isoformat(), ex=24 * 3600)
+
+
+@dataclass(frozen=True)
+class ReferenceCounts:
+    units: int
+    departments: int
+    indicators: int
+    scales: int
+
+
+def reference_counts() -> ReferenceCounts:
+    def count(model, *where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return ReferenceCounts(units=count(Region, Region.parent_id.is_not(None)), departments=count(Department),
+                           indicators=count(Indicator), scales=count(Scale))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, errors, jobs, main, security
+from . import admin, errors, filters, jobs, main, security
 
 
 def init_web(app: Flask) -> None:
@@ -12,4 +12,5 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(admin.bp)
     errors.init_errors(app)
+    filters.init_filters(app)
     security.init_security(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..services import jobs as job_service
-from ..services.system import system_status
+from ..services.system import reference_counts, system_status
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -13,7 +13,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/")
 def index():
     job_id = request.args.get("job")
-    return render_template("admin/index.html", status=system_status(), job_id=job_id)
+    return render_template("admin/index.html", status=system_status(), reference=reference_counts(),
+                           job_id=job_id)
 
 
 @bp.post("/demo")

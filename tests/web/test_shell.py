@@ -83,3 +83,11 @@ def test_forms_are_refused_without_a_csrf_token(tmp_path, redis_url, db):
     app = build_app(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", redis_url, WTF_CSRF_ENABLED=True)
     response = app.test_client().post("/admin/demo")
     assert response.status_code == 400
+
+
+def test_times_are_shown_in_shanghai_time(app):
+    from survey.web.filters import local_time
+
+    with app.app_context():
+        assert local_time("2026-11-21T23:28:31+00:00") == "2026-11-22 07:28:31"
+        assert local_time(None) == "—"

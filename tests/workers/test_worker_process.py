@@ -76,5 +76,5 @@ def test_worker_runs_periodic_jobs_and_stops_with_its_scheduler(client, redis, w
     assert any("workers.cron" in " ".join(p.cmdline()) for p in family)
     os.kill(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)
-    gone, alive = psutil.wait_procs(family, timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=10)
     assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"
