@@ -25,7 +25,7 @@ class Defaults:
     QUEUE_NAME: str = "default"
     # The enqueue after a commit must never hold a request hostage when Redis is down.
     REDIS_CONNECT_TIMEOUT: float = 0.5
-    REDIS_SOCKET_TIMEOUT: float = 2.0
+    REDIS_SOCKET_TIMEOUT: float = 1.0
     SQLITE_BUSY_TIMEOUT_MS: int = 15_000
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"

@@ -1,0 +1,11 @@
+"""Speed and memory figures, each as a ratio to a baseline measured in the same run.
+
+    python -m benchmarks [NAME ...] [--quick] [--json FILE]
+
+Each module in :data:`SUITES` exposes ``run(quick: bool) -> list[Result]``. Later features add
+``sampling``, ``estimation``, ``fieldwork``, ``reports``, ``simulation`` and ``soak``.
+"""
+
+SUITES: dict[str, str] = {
+    "platform": "benchmarks.platform",
+}

@@ -1,0 +1,5 @@
+"""Trivial jobs for measuring the queue itself."""
+
+
+def noop() -> None:
+    return None
