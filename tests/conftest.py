@@ -14,6 +14,7 @@ databases of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -70,10 +71,20 @@ def build_app(tmp_dir: Path, database_url: str, redis_url: str, **overrides) -> 
     return create_app(config)
 
 
-def migrate(app: Flask) -> None:
-    with app.app_context():
-        flask_migrate.upgrade()
-        _db.engine.dispose()
+@contextlib.contextmanager
+def migrated_app(tmp: Path, label: str, redis_url: str) -> Iterator[Flask]:
+    """An app on a new database upgraded to head; the database is dropped afterwards."""
+    url, drop = new_database(tmp, label)
+    application = build_app(tmp, url, redis_url)
+    try:
+        with application.app_context():
+            flask_migrate.upgrade()
+            _db.engine.dispose()
+        yield application
+    finally:
+        with application.app_context():
+            _db.engine.dispose()
+        drop()
 
 
 @pytest.fixture(scope="session")
@@ -89,14 +100,8 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, redis_url) -> Iterator[Flask]:
-    tmp = tmp_path_factory.mktemp("app")
-    url, drop = new_database(tmp, "main")
-    application = build_app(tmp, url, redis_url)
-    migrate(application)
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
-    drop()
+    with migrated_app(tmp_path_factory.mktemp("app"), "main", redis_url) as application:
+        yield application
 
 
 @pytest.fixture
@@ -137,14 +142,8 @@ def redis(redis_url) -> Iterator[Redis]:
 
 @pytest.fixture(scope="module")
 def committed_app(tmp_path_factory, redis_url) -> Iterator[Flask]:
-    tmp = tmp_path_factory.mktemp("committed")
-    url, drop = new_database(tmp, "committed")
-    application = build_app(tmp, url, redis_url)
-    migrate(application)
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
-    drop()
+    with migrated_app(tmp_path_factory.mktemp("committed"), "committed", redis_url) as application:
+        yield application
 
 
 def process_env(app: Flask) -> dict[str, str]:
