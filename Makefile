@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
   if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv, ensurepip; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1; \
   then echo $$p; break; fi; done)
 
-.PHONY: help setup run test test-pg bench lint worker migrate clean
+.PHONY: help setup run test bench lint worker migrate translations clean
 
 help:
 	@echo "make run    set up and run the product (web :5000, worker, Redis, demo data) — Ctrl-C stops it"
@@ -60,3 +60,11 @@ migrate: setup
 
 clean:
 	rm -rf $(VENV) run .pytest_cache .ruff_cache .hypothesis *.egg-info
+
+# After changing user-visible text: refresh the catalog, translate the new entries in
+# survey/translations/zh_Hans_CN/LC_MESSAGES/messages.po, then compile (the .mo is committed).
+translations: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey/translations/messages.pot \
+	  --no-location --omit-header --sort-output .
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-location
+	$(VENV)/bin/pybabel compile -d survey/translations --statistics

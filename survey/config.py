@@ -29,6 +29,14 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS: int = 15_000
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
+    # Browsers treat http://127.0.0.1 and localhost as secure origins, so this holds for `make run` too.
+    SESSION_COOKIE_SECURE: bool = True
+    SESSION_COOKIE_NAME: str = "minsheng_session"
+    PERMANENT_SESSION_LIFETIME: int = 12 * 3600
+    REMEMBER_COOKIE_SECURE: bool = True
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    PASSWORD_HASH_METHOD: str = "scrypt"
+    WTF_CSRF_TIME_LIMIT: int = 12 * 3600  # a caller's form stays valid through an evening shift
     JSON_SORT_KEYS: bool = False
     SEEDS_DIR: str | None = None  # None → <project>/seeds
 

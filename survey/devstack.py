@@ -97,6 +97,17 @@ def load_demo_through_worker() -> None:
         raise SystemExit("[make run] the demo load did not finish; is the worker running?")
 
 
+def print_demo_logins() -> None:
+    from . import create_app
+    from .services.demo import demo_logins
+
+    with create_app().app_context():
+        logins = demo_logins()
+    say("demo logins (user / password; kept in instance/demo_logins.json, never committed):")
+    for username, password in logins.items():
+        say(f"    {username:<12} {password}")
+
+
 def stop_all(procs: list[subprocess.Popen], timeout: float = 15) -> None:
     for p in procs:
         if p.poll() is None:
@@ -143,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(f"{base}/health", procs)
         load_demo_through_worker()
         say(f"Minsheng is running at {base}/  (administration: {base}/admin/)")
-        say("demo logins: user accounts and roles are not built yet (next issue); every page is open")
+        print_demo_logins()
         say("press Ctrl-C to stop the web server, the worker and the private Redis")
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

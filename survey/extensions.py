@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -29,12 +31,27 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's choice (login page), else the site default."""
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("lang") if request else None
+    from flask import current_app
+
+    return chosen or current_app.config["LANGUAGE"]
 
 
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale=app.config["LANGUAGE"],
+                   default_timezone=app.config["TIMEZONE"], default_translation_directories="translations")
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -56,6 +57,21 @@ def new_database(tmp_dir: Path, label: str) -> tuple[str, Callable[[], None]]:
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``, as in production.
+
+    The ``db`` fixture keeps an app context pushed for the whole test, and Flask reuses a pushed
+    context of the same app for requests, so ``g`` (Flask-Login's user, Flask-Babel's locale)
+    would otherwise leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 def build_app(tmp_dir: Path, database_url: str, redis_url: str, **overrides) -> Flask:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     config = {
@@ -66,9 +82,12 @@ def build_app(tmp_dir: Path, database_url: str, redis_url: str, **overrides) -> 
         "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "PHONE_KEY": "test-phone-" + uuid.uuid4().hex,
         "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes: tests create many users
         **overrides,
     }
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = FreshContextClient
+    return application
 
 
 @contextlib.contextmanager
@@ -180,3 +199,43 @@ def worker(committed_app):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(role: str, username: str | None = None, *, password: str = PASSWORD):
+    """A committed user of ``role`` (liaisons get a department of their own)."""
+    from survey.models import Department
+    from survey.services import accounts
+
+    department_code = None
+    if role == "department":
+        department_code = f"dept_{uuid.uuid4().hex[:6]}"
+        _db.session.add(Department(code=department_code, name_zh="测试局", name_en="Test bureau"))
+        _db.session.flush()
+    return accounts.create_user(username or f"{role}_{uuid.uuid4().hex[:6]}", password=password, role=role,
+                                department_code=department_code)
+
+
+def log_in(client, user) -> None:
+    """Put ``user`` (or its session id) in the client's session, as Flask-Login does after a login."""
+    session_id = user if isinstance(user, str) else user.get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def as_role(app, db):
+    """``as_role("coordinator")`` → a test client logged in as a new user of that role."""
+
+    def make(role: str):
+        client = app.test_client()
+        client.user = make_user(role)
+        log_in(client, client.user)
+        return client
+
+    return make

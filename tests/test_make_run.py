@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -37,14 +38,17 @@ def test_launcher_serves_the_demo_and_ctrl_c_stops_everything_it_started(tmp_pat
             if not line:
                 break
             output.append(line)
-            if "is running at" in line:
+            if "press Ctrl-C" in line:
                 break
         text = "".join(output)
         assert "demo load: finished" in text and "100.0%" in text, text[-3000:]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
             assert response.status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/", timeout=5) as response:
-            assert "<th>区县 Districts and counties</th><td>6</td>" in response.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            assert "登录" in response.read().decode()
+        logins = json.loads((tmp_path / "instance" / "demo_logins.json").read_text())
+        for username, password in logins.items():
+            assert f"{username}" in text and password in text, "make run prints every demo login"
 
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         redis_pid = int((tmp_path / "run" / "redis.pid").read_text())

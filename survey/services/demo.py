@@ -7,6 +7,9 @@ edit puts the seed's values back. Rows that are not in the seed (a coordinator's
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,10 +20,13 @@ from sqlalchemy import select
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..models import Department, Indicator, Region, Scale, ScaleOption
+from ..models import Department, Indicator, Region, Scale, ScaleOption, User
+from ..passwords import password_problems
+from . import accounts
 
 Progress = Callable[[int, int, str], None]
 SEED_FILE = "demo_city.json"
+LOGINS_FILE = "demo_logins.json"  # in the instance folder: never committed
 
 
 def read_seed(seeds_dir: str | Path | None = None) -> dict[str, Any]:
@@ -43,6 +49,7 @@ def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None =
         ("regions", lambda: _upsert_regions(seed["city"], seed["units"])),
         ("indicators", lambda: _upsert_indicators(seed["indicators"])),
         ("scales", lambda: _upsert_scales(seed["scales"])),
+        ("users", lambda: _upsert_users(seed.get("users", []))),
     ]
     for done, (name, step) in enumerate(steps):
         report(done, len(steps), name)
@@ -136,4 +143,56 @@ def _upsert_scales(records: list[dict[str, Any]]) -> Counter[str]:
                 counts["created"] += 1
             else:
                 counts["updated" if _apply(row, values) else "unchanged"] += 1
+    return counts
+
+
+def demo_logins(instance_path: str | Path | None = None, usernames: list[str] | None = None) -> dict[str, str]:
+    """The demo users' passwords: random per installation, kept in ``instance/demo_logins.json`` (mode 600).
+
+    Created on first use (written whole, then hard-linked, so concurrent first uses agree).
+    """
+    folder = Path(instance_path or current_app.instance_path)
+    path = folder / LOGINS_FILE
+    if usernames is None:
+        usernames = [u["username"] for u in read_seed().get("users", [])]
+    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    missing = [name for name in usernames if name not in known]
+    if missing:
+        for name in missing:
+            known[name] = _new_password()
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".demo_logins.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(known, fh, ensure_ascii=False, indent=1)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    return {name: known[name] for name in usernames}
+
+
+def _new_password() -> str:
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if not password_problems(candidate):
+            return candidate
+
+
+def _upsert_users(records: list[dict[str, Any]]) -> Counter[str]:
+    """Demo users, one per role, with the installation's demo passwords (restored if changed)."""
+    counts: Counter[str] = Counter()
+    passwords = demo_logins(usernames=[r["username"] for r in records])
+    for r in records:
+        user = db.session.scalar(select(User).where(User.username == r["username"]))
+        if user is None:
+            accounts.create_user(r["username"], password=passwords[r["username"]], role=r["role"],
+                                 display_name=r["display_name"], department_code=r.get("department"), commit=False)
+            counts["created"] += 1
+            continue
+        department = db.session.scalar(select(Department).where(Department.code == r["department"])) \
+            if r.get("department") else None
+        changed = _apply(user, {"role": r["role"], "department": department, "display_name": r["display_name"],
+                                "active": True})
+        if not accounts.password_matches(user, passwords[r["username"]]):
+            user.password_hash = accounts.hash_password(passwords[r["username"]])
+            user.auth_version += 1
+            changed = True
+        counts["updated" if changed else "unchanged"] += 1
     return counts

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, errors, filters, jobs, main, security
+from . import admin, auth, errors, filters, home, jobs, main, navigation, policy, security
 
 
 def init_web(app: Flask) -> None:
-    app.register_blueprint(main.bp)
-    app.register_blueprint(jobs.bp)
-    app.register_blueprint(admin.bp)
+    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    from ..extensions import login_manager
+
+    login_manager.login_view = "auth.login"
+    policy.init_policy(app)
     errors.init_errors(app)
     filters.init_filters(app)
+    navigation.init_navigation(app)
     security.init_security(app)

@@ -1,11 +1,20 @@
-"""Administration: system status and maintenance jobs (demo data, queue check)."""
+"""Administration: system status, maintenance jobs, and user accounts."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from ..models import Department
+from ..services import accounts
 from ..services import jobs as job_service
 from ..services.system import reference_counts, system_status
+from .forms import PasswordForm, UserCreateForm, UserEditForm, apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,7 +38,83 @@ def queue_check():
 
 def _started(job_id: str | None):
     if job_id is None:
-        flash("The job queue (Redis) is not reachable: nothing was started. "
-              "Run `survey seed demo` from a shell, or start Redis and try again.", "error")
+        flash(_("The job queue (Redis) is not reachable: nothing was started. "
+                "Run `survey seed demo` from a shell, or start Redis and try again."), "error")
         return redirect(url_for("admin.index"))
     return redirect(url_for("admin.index", job=job_id))
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+def _department_choices() -> list[SelectChoice]:
+    departments = db.session.scalars(select(Department).where(Department.active).order_by(Department.code))
+    return [SelectChoice("", "—"), *(SelectChoice(d.code, d.name_zh) for d in departments)]
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=accounts.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_create():
+    form = UserCreateForm()
+    form.department.choices = _department_choices()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.username.data, password=form.password.data, role=form.role.data,
+                                        display_name=form.display_name.data or "",
+                                        department_code=form.department.data or None,
+                                        by=current_user._get_current_object())
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.details)
+        else:
+            flash(_("User %(name)s created.", name=user.username), "info")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_create.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = accounts.get_user(user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.department.choices = _department_choices()
+    if request.method == "GET":
+        form.department.data = user.department.code if user.department else ""
+    password_form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(user, role=form.role.data, department_code=form.department.data or None,
+                                 display_name=form.display_name.data or "", active=form.active.data,
+                                 by=current_user._get_current_object())
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.details)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            flash(_("Saved."), "info")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("admin/user_edit.html", user=user, form=form, password_form=password_form), status
+
+
+@bp.post("/users/<int:user_id>/password")
+def user_password(user_id: int):
+    user = accounts.get_user(user_id)
+    form = UserEditForm(obj=user)
+    form.department.choices = _department_choices()
+    form.department.data = user.department.code if user.department else ""
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            accounts.set_password(user, password_form.password.data, by=current_user._get_current_object())
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(password_form, exc.details)
+        else:
+            flash(_("Password changed for %(name)s; their open sessions have ended.", name=user.username), "info")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", user=user, form=form, password_form=password_form), 422

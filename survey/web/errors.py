@@ -7,8 +7,9 @@ Users never see a stack trace; the server log does.
 from __future__ import annotations
 
 from flask import Flask, Response, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
 
@@ -18,6 +19,27 @@ def wants_json() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+# What people read for each status: short, friendly, and free of internals.
+FRIENDLY = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Please log in"), _l("Log in to see this page.")),
+    403: (_l("Not allowed"), _l("Your role does not give access to this page.")),
+    404: (_l("Not found"), _l("There is no such page. It may have moved, or the address is mistyped.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    409: (_l("Not possible now"), _l("This cannot be done in the current state.")),
+    413: (_l("Too large"), _l("What was sent is too large.")),
+    422: (_l("Check the input"), _l("Some values are not acceptable.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("Something went wrong on our side; it has been logged.")),
+    503: (_l("Unavailable"), _l("A service the platform needs is not reachable. Try again shortly.")),
+}
+
+
+def _friendly(status: int) -> tuple[str, str]:
+    title, message = FRIENDLY.get(status, FRIENDLY[500 if status >= 500 else 400])
+    return str(title), str(message)
 
 
 def _respond(status: int, title: str, message: str, payload: dict | None = None) -> tuple[Response | str, int]:
@@ -31,18 +53,20 @@ def _respond(status: int, title: str, message: str, payload: dict | None = None)
 def init_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return _respond(exc.status_code, type(exc).__name__, exc.message, exc.to_dict())
+        title, _ = _friendly(exc.status_code)
+        return _respond(exc.status_code, title, exc.message, exc.to_dict())
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return _respond(400, "CSRF", "The form has expired or was not sent from this site; reload and try again.")
+        return _respond(400, str(_l("Form expired")),
+                        str(_l("The form has expired or was not sent from this site. Reload the page and try again.")))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return _respond(exc.code or 500, exc.name, exc.description or exc.name)
+        status = exc.code or 500
+        return _respond(status, *_friendly(status))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        err = InternalServerError()
-        return _respond(500, err.name, "Something went wrong on our side; it has been logged.")
+        return _respond(500, *_friendly(500))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
-from survey.models import Department, Indicator, Region, Scale
-from survey.services.demo import load_demo
+from survey.models import ROLES, Department, Indicator, Region, Scale, User
+from survey.services import accounts
+from survey.services.demo import demo_logins, load_demo
 
 DOMAIN_UNITS = {  # ../shared/DOMAIN.md, "Demo city"
     "城中区": (800_000, 0.90), "城南区": (1_050_000, 0.66), "河东市": (1_310_000, 0.55),
@@ -67,12 +70,39 @@ def test_loading_again_puts_back_edited_seed_values_and_keeps_other_rows(db):
 def test_progress_is_reported_step_by_step_to_the_end(db):
     steps = []
     load_demo(progress=lambda done, total, message="": steps.append((done, total)))
-    assert steps[0] == (0, 4) and steps[-1] == (4, 4)
+    assert steps[0] == (0, 5) and steps[-1] == (5, 5)
     assert [d for d, _ in steps] == sorted(d for d, _ in steps)
 
 
 def test_cli_seed_demo_loads_the_city(app, db):
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
-    assert "[4/4] done" in result.output
+    assert "[5/5] done" in result.output
     assert db.session.scalar(select(func.count()).select_from(Region)) == 7
+
+
+def test_one_demo_user_per_role_with_installation_passwords(app, db):
+    load_demo()
+    users = db.session.scalars(select(User)).all()
+    assert sorted(u.role for u in users) == sorted(ROLES)
+    logins = demo_logins()
+    assert set(logins) == {u.username for u in users}
+    for user in users:
+        assert accounts.password_matches(user, logins[user.username])
+    liaison = next(u for u in users if u.role == "department")
+    assert liaison.department.code == "housing"
+    path = Path(app.instance_path) / "demo_logins.json"
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_reloading_the_demo_restores_a_changed_demo_password(db):
+    load_demo()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    accounts.set_password(admin, "an entirely different one")
+    load_demo()
+    assert accounts.password_matches(admin, demo_logins()["admin"])
+
+
+def test_demo_passwords_are_not_in_the_repository():
+    seeds = (Path(__file__).resolve().parents[2] / "seeds" / "demo_city.json").read_text()
+    assert "password" not in seeds

@@ -1,0 +1,39 @@
+"""Role-aware navigation, derived from the policy table: a link shows only where it would be allowed."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .forms import ROLE_LABELS, LanguageForm
+from .policy import rule_for
+
+NAV = (
+    ("admin.index", _l("System")),
+    ("admin.users", _l("Users")),
+    ("home.coordinator", _l("Rounds")),
+    ("home.supervisor", _l("Fieldwork")),
+    ("home.caller", _l("My calls")),
+    ("home.verifier", _l("Verification")),
+    ("home.department", _l("Our issues")),
+    ("home.leader", _l("Reports")),
+)
+
+
+def nav_items() -> list[tuple[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label in NAV if rule_for(endpoint).allows(current_user.role)]
+
+
+def init_navigation(app: Flask) -> None:
+    @app.context_processor
+    def _navigation():
+        return {
+            "nav_items": nav_items(),
+            "role_labels": ROLE_LABELS,
+            "get_locale": get_locale,
+            "language_form": LanguageForm(next=request.full_path if request.query_string else request.path),
+        }

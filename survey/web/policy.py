@@ -1,0 +1,89 @@
+"""Who may use which endpoint: one table, enforced in one place, checked by the matrix test.
+
+Every endpoint must have an entry. An endpoint without one is refused (403) at run time and fails
+``tests/web/test_authorization_matrix.py``, so each new page declares its rule when it is added.
+Row-level rules (a caller sees only their own cases, a department only its own issues) are
+written down here in ``rows`` and enforced by the services that load those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+
+from ..extensions import login_manager
+from ..models import ROLES
+
+PUBLIC = "public"  # anyone, logged in or not
+SIGNED_IN = "signed_in"  # any active user
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: frozenset[str] | str
+    rows: str = ""  # the row-level rule, for people and for the matrix report
+
+    def allows(self, role: str | None) -> bool:
+        if self.who == PUBLIC:
+            return True
+        if role is None:
+            return False
+        return self.who == SIGNED_IN or role in self.who
+
+
+def roles(*names: str, rows: str = "") -> Rule:
+    unknown = set(names) - set(ROLES)
+    assert not unknown, f"unknown roles in the policy: {unknown}"
+    return Rule(frozenset(names), rows)
+
+
+ANYONE = Rule(PUBLIC)
+SIGNED = Rule(SIGNED_IN)
+
+POLICY: dict[str, Rule] = {
+    "static": ANYONE,
+    "main.health": ANYONE,
+    "auth.login": ANYONE,
+    "auth.language": ANYONE,
+    "auth.logout": SIGNED,
+    "main.home": SIGNED,
+    "jobs.status": SIGNED,
+    "home.coordinator": roles("coordinator"),
+    "home.supervisor": roles("supervisor"),
+    "home.caller": roles("caller", rows="only the caller's own cases"),
+    "home.verifier": roles("verifier"),
+    "home.department": roles("department", rows="only the liaison's own department's issues"),
+    "home.leader": roles("leader"),
+    "admin.index": roles("admin"),
+    "admin.load_demo": roles("admin"),
+    "admin.queue_check": roles("admin"),
+    "admin.users": roles("admin"),
+    "admin.user_create": roles("admin"),
+    "admin.user_edit": roles("admin"),
+    "admin.user_password": roles("admin"),
+}
+
+
+def rule_for(endpoint: str | None) -> Rule | None:
+    return POLICY.get(endpoint or "")
+
+
+def init_policy(app: Flask) -> None:
+    @app.before_request
+    def _enforce():
+        endpoint = request.endpoint
+        if endpoint is None:  # no route matched: the 404 handler answers
+            return None
+        rule = rule_for(endpoint)
+        if rule is None:
+            current_app.logger.error("endpoint %s has no entry in the policy table: refused", endpoint)
+            abort(403)
+        if rule.who == PUBLIC:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not rule.allows(current_user.role):
+            abort(403)
+        return None
