@@ -64,7 +64,7 @@ clean:
 # After changing user-visible text: refresh the catalog, translate the new entries in
 # survey/translations/zh_Hans_CN/LC_MESSAGES/messages.po, then compile (the .mo is committed).
 translations: setup
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey/translations/messages.pot \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o survey/translations/messages.pot \
 	  --no-location --omit-header --sort-output .
-	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-location
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d survey/translations --statistics

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import InvalidState, NotFound, ValidationError
 from ..extensions import db
+from ..i18n import N_
 from ..models import LOCALES, ROLES, Department, LoginFailure, User
 from ..models.types import utcnow
 from ..passwords import password_problems
@@ -22,11 +23,11 @@ MAX_FAILURES_PER_IP = 20
 _dummy_hashes: dict[str, str] = {}
 
 PASSWORD_MESSAGES = {
-    "too_short": "at least 10 characters",
-    "too_long": "at most 128 characters",
-    "too_common": "too common: choose one that is not on lists of popular passwords",
-    "too_repetitive": "uses too few different characters",
-    "contains_username": "must not contain the user name",
+    "too_short": N_("at least 10 characters"),
+    "too_long": N_("at most 128 characters"),
+    "too_common": N_("too common: choose one that is not on lists of popular passwords"),
+    "too_repetitive": N_("uses too few different characters"),
+    "contains_username": N_("must not contain the user name"),
 }
 
 
@@ -66,15 +67,15 @@ def check_password_policy(password: str, username: str = "", field: str = "passw
 def _validate_role(role: str, department_code: str | None) -> Department | None:
     if role not in ROLES:
         raise ValidationError(f"unknown role {role!r}",
-                              details=[{"field": "role", "message": f"one of {', '.join(ROLES)}"}])
+                              details=[{"field": "role", "message": N_("unknown role")}])
     if role == "department":
         if not department_code:
             raise ValidationError("a department liaison needs a department",
-                                  details=[{"field": "department", "message": "required for the department role"}])
+                                  details=[{"field": "department", "message": N_("required for the department role")}])
         department = db.session.scalar(select(Department).where(Department.code == department_code))
         if department is None:
             raise ValidationError(f"unknown department {department_code!r}",
-                                  details=[{"field": "department", "message": "unknown department"}])
+                                  details=[{"field": "department", "message": N_("unknown department")}])
         return department
     return None
 
@@ -84,10 +85,10 @@ def create_user(username: str, *, password: str, role: str, display_name: str = 
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise ValidationError("the user name must be 1–64 characters without spaces",
-                              details=[{"field": "username", "message": "1–64 characters, no spaces"}])
+                              details=[{"field": "username", "message": N_("1–64 characters, no spaces")}])
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ValidationError(f"the user name {username!r} is taken",
-                              details=[{"field": "username", "message": "already taken"}])
+                              details=[{"field": "username", "message": N_("already taken")}])
     department = _validate_role(role, department_code)
     check_password_policy(password, username)
     user = User(username=username, display_name=(display_name.strip() or username)[:100], role=role,
@@ -131,7 +132,7 @@ def update_user(user: User, *, role: str, department_code: str | None, display_n
                 by: User) -> User:
     """Re-role, rename, enable or disable; an admin cannot demote or disable themselves (no lock-out)."""
     if user.id == by.id and (role != user.role or not active):
-        raise InvalidState("you cannot change your own role or disable your own account")
+        raise InvalidState(N_("You cannot change your own role or disable your own account."))
     department = _validate_role(role, department_code)
     changes = {}
     if role != user.role or department != user.department:
@@ -152,7 +153,7 @@ def update_user(user: User, *, role: str, department_code: str | None, display_n
 
 def set_locale(user: User, locale: str) -> None:
     if locale not in LOCALES:
-        raise ValidationError(f"unknown language {locale!r}", details=[{"field": "lang", "message": "zh_CN or en"}])
+        raise ValidationError(f"unknown language {locale!r}", details=[{"field": "lang", "message": N_("zh_CN or en")}])
     user.locale = locale
     db.session.commit()
 

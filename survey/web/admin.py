@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -93,7 +94,7 @@ def user_edit(user_id: int):
             apply_errors(form, exc.details)
         except DomainError as exc:
             db.session.rollback()
-            form.form_errors.append(exc.message)
+            form.form_errors.append(gettext(exc.message))
         else:
             flash(_("Saved."), "info")
             return redirect(url_for("admin.users"))

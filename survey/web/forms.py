@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
@@ -56,10 +57,12 @@ class PasswordForm(FlaskForm):
 
 
 def apply_errors(form: FlaskForm, details: list[dict]) -> None:
-    """Show a service's ValidationError details next to the fields they name."""
+    """Show a service's ValidationError details, translated, next to the fields they name."""
     for item in details:
+        english = item["message"]
+        message = gettext(english)
         field = getattr(form, item.get("field", ""), None)
         if field is not None:
-            field.errors = [*field.errors, item["message"]]
+            field.errors = [*field.errors, message]
         else:
-            form.form_errors.append(item["message"])
+            form.form_errors.append(message)
