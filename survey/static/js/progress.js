@@ -2,10 +2,13 @@
 // until the job finishes or fails. Used with the progress_bar() macro.
 (function () {
   "use strict";
-  var STATUS_TEXT = {
-    queued: "排队中 queued", started: "进行中 running", scheduled: "等待重试 waiting to retry",
-    deferred: "等待 waiting", finished: "已完成 finished", failed: "失败 failed",
-    stopped: "已停止 stopped", canceled: "已取消 canceled"
+  var english = (document.documentElement.lang || "").indexOf("en") === 0;
+  var STATUS_TEXT = english ? {
+    queued: "queued", started: "running", scheduled: "waiting to retry", deferred: "waiting",
+    finished: "finished", failed: "failed", stopped: "stopped", canceled: "canceled"
+  } : {
+    queued: "排队中", started: "进行中", scheduled: "等待重试", deferred: "等待",
+    finished: "已完成", failed: "失败", stopped: "已停止", canceled: "已取消"
   };
   function poll(el) {
     var url = el.getAttribute("data-job-url");
