@@ -10,6 +10,7 @@ the web server, the worker and its scheduler, the private Redis — and nothing 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import signal
 import socket
@@ -133,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    lock = open(RUN_DIR / "devstack.lock", "w")  # noqa: SIM115 - held until this process exits
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        say(f"another `make run` is running (or still stopping) in this checkout ({RUN_DIR}); wait for it")
+        return 2
     if not port_free(args.port):
         say(f"port {args.port} is already in use: stop what runs there, or run `SURVEY_PORT=5050 make run`")
         return 2

@@ -39,6 +39,7 @@ def free_port() -> int:
 class RedisDaemon:
     port: int
     pidfile: Path
+    started_pid: int | None = None  # remembered at start: a pidfile rewritten by another launch is not ours
 
     @property
     def url(self) -> str:
@@ -59,7 +60,7 @@ class RedisDaemon:
             return False
 
     def stop(self, timeout: float = 10.0) -> None:
-        pid = self.pid()
+        pid = self.started_pid or self.pid()
         if pid is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -74,7 +75,8 @@ class RedisDaemon:
         else:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        self.pidfile.unlink(missing_ok=True)
+        if self.pid() == pid:
+            self.pidfile.unlink(missing_ok=True)
 
 
 def start(run_dir: Path, *, port: int | None = None, name: str = "redis", timeout: float = 10.0) -> RedisDaemon:
@@ -95,5 +97,6 @@ def start(run_dir: Path, *, port: int | None = None, name: str = "redis", timeou
             log_file = run_dir / f"{name}.log"
             raise RuntimeError(f"Redis did not answer on port {port} within {timeout}s; see {log_file}")
         time.sleep(0.05)
+    daemon.started_pid = daemon.pid()
     (run_dir / f"{name}.port").write_text(str(port))
     return daemon

