@@ -67,34 +67,44 @@ def user_create():
                                         display_name=form.display_name.data or "",
                                         department_code=form.department.data or None,
                                         by=current_user._get_current_object())
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.details)
+        except DomainError as exc:
+            _rejected(form, exc)
         else:
             flash(_("User %(name)s created.", name=user.username), "info")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_create.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
+def _edit_forms(user) -> tuple[UserEditForm, PasswordForm]:
+    """The user page's two forms; the role form shows the stored values unless it was just posted."""
+    posted = request.method == "POST" and request.endpoint == "admin.user_edit"
+    form = UserEditForm(obj=None if posted else user)
+    form.department.choices = _department_choices()
+    if not posted:
+        form.department.data = user.department.code if user.department else ""
+    return form, PasswordForm(prefix="pw")
+
+
+def _rejected(form, exc: DomainError) -> None:
+    """Put a service's refusal on the form; nothing of the attempt is kept."""
+    db.session.rollback()
+    if isinstance(exc, ValidationError):
+        apply_errors(form, exc.details)
+    else:
+        form.form_errors.append(gettext(exc.message))
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = accounts.get_user(user_id)
-    form = UserEditForm(obj=user if request.method == "GET" else None)
-    form.department.choices = _department_choices()
-    if request.method == "GET":
-        form.department.data = user.department.code if user.department else ""
-    password_form = PasswordForm(prefix="pw")
+    form, password_form = _edit_forms(user)
     if form.validate_on_submit():
         try:
             accounts.update_user(user, role=form.role.data, department_code=form.department.data or None,
                                  display_name=form.display_name.data or "", active=form.active.data,
                                  by=current_user._get_current_object())
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.details)
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(gettext(exc.message))
+            _rejected(form, exc)
         else:
             flash(_("Saved."), "info")
             return redirect(url_for("admin.users"))
@@ -105,16 +115,12 @@ def user_edit(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 def user_password(user_id: int):
     user = accounts.get_user(user_id)
-    form = UserEditForm(obj=user)
-    form.department.choices = _department_choices()
-    form.department.data = user.department.code if user.department else ""
-    password_form = PasswordForm(prefix="pw")
+    form, password_form = _edit_forms(user)
     if password_form.validate_on_submit():
         try:
             accounts.set_password(user, password_form.password.data, by=current_user._get_current_object())
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(password_form, exc.details)
+        except DomainError as exc:
+            _rejected(password_form, exc)
         else:
             flash(_("Password changed for %(name)s; their open sessions have ended.", name=user.username), "info")
             return redirect(url_for("admin.users"))
