@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -40,8 +40,6 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("lang") if request else None
-    from flask import current_app
-
     return chosen or current_app.config["LANGUAGE"]
 
 
