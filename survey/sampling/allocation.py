@@ -1,0 +1,191 @@
+"""Sample allocation across strata and sample sizes (DOMAIN.md, "Allocation and sample size").
+
+Pure: numbers in, numbers out. Shares are computed with exact fractions so that "largest
+remainder, ties to the lower stratum index" is decided exactly, not by floating-point noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+from scipy.stats import norm
+
+from ..errors import ValidationError
+
+METHODS = ("proportional", "equal", "neyman", "power")
+
+
+def _fail(message: str, field: str) -> ValidationError:
+    return ValidationError(message, details=[{"field": field, "message": message}])
+
+
+def _shares(sizes: list[int], method: str, sd: Sequence[float] | None, power: float) -> list[Fraction]:
+    if method == "proportional":
+        return [Fraction(n) for n in sizes]
+    if method == "equal":
+        return [Fraction(1) for _ in sizes]
+    if method == "neyman":
+        if sd is None:
+            raise _fail("Neyman allocation needs a standard deviation per stratum (sd)", "sd")
+        return [Fraction(n) * Fraction(s) for n, s in zip(sizes, sd, strict=True)]
+    if method == "power":
+        if not 0 <= power <= 1:
+            raise _fail(f"the power must be between 0 and 1, not {power}", "power")
+        spread = sd if sd is not None else [1.0] * len(sizes)
+        return [Fraction(float(n) ** power if n else 0.0) * Fraction(s) for n, s in zip(sizes, spread, strict=True)]
+    raise _fail(f"unknown allocation method {method!r}; use one of {', '.join(METHODS)}", "method")
+
+
+def allocate(
+    population_sizes: Sequence[int],
+    n: int,
+    method: str = "proportional",
+    *,
+    sd: Sequence[float] | None = None,
+    power: float = 1.0,
+    base: int = 0,
+    min_n: int = 0,
+    max_n: int | None = None,
+) -> list[int]:
+    """Split ``n`` over strata of sizes ``population_sizes``.
+
+    ``base`` units go to every stratum first; the rest follow ``method``. Every n_h lies within
+    [max(min_n, base), max_n] and never exceeds N_h; what a bound takes or leaves is redistributed
+    over the other strata by their shares. Integers by largest remainder, ties to the lower index.
+    """
+    sizes = [int(s) for s in population_sizes]
+    H = len(sizes)
+    if H == 0:
+        raise _fail("there are no strata to allocate to", "strata")
+    if any(s < 0 for s in sizes):
+        raise _fail("a stratum cannot have a negative population", "population_sizes")
+    if n < 0 or int(n) != n:
+        raise _fail(f"the sample size must be a whole number ≥ 0, not {n}", "n")
+    if sd is not None:
+        if len(sd) != H:
+            raise _fail(f"{len(sd)} standard deviations given for {H} strata", "sd")
+        if any(not math.isfinite(s) or s < 0 for s in sd):
+            raise _fail("standard deviations must be finite and ≥ 0", "sd")
+    if base < 0 or min_n < 0:
+        raise _fail("base and min_n must be ≥ 0", "base")
+    if max_n is not None and max_n < max(base, min_n):
+        raise _fail(f"max_n ({max_n}) is below the base or minimum per stratum ({max(base, min_n)})", "max_n")
+    total = sum(sizes)
+    if n > total:
+        raise _fail(f"cannot draw {n} from a population of {total}", "n")
+    if base * H > n:
+        raise _fail(f"a base of {base} in each of {H} strata needs {base * H}, more than n = {n}", "base")
+
+    shares = _shares(sizes, method, sd, power)
+    fixed_base = [min(base, s) for s in sizes]
+    lower = [min(max(base, min_n), s) for s in sizes]
+    upper = [s if max_n is None else min(max_n, s) for s in sizes]
+    if sum(lower) > n:
+        raise _fail(f"the minimum per stratum needs {sum(lower)}, more than n = {n}", "min_n")
+    if sum(upper) < n:
+        raise _fail(f"the strata can take at most {sum(upper)} (max_n and N_h), less than n = {n}", "n")
+
+    targets = _bounded_targets(n, shares, fixed_base, lower, upper)
+    return _largest_remainder(targets, n)
+
+
+def _bounded_targets(n: int, shares: list[Fraction], base: list[int], lower: list[int],
+                     upper: list[int]) -> list[Fraction]:
+    """Exact targets: base + share of the rest, with strata that break a bound fixed at it."""
+    H = len(shares)
+    fixed: dict[int, Fraction] = {}
+    while True:
+        free = [h for h in range(H) if h not in fixed]
+        remaining = Fraction(n) - sum(fixed.values(), Fraction(0)) - sum(Fraction(base[h]) for h in free)
+        weight = sum((shares[h] for h in free), Fraction(0))
+        if weight == 0:  # no share among the free strata (e.g. all sd = 0): spread the rest evenly
+            per = {h: Fraction(1) for h in free}
+            weight = Fraction(len(free)) if free else Fraction(1)
+        else:
+            per = {h: shares[h] for h in free}
+        targets = {h: base[h] + remaining * per[h] / weight for h in free}
+        over = [h for h in free if targets[h] > upper[h]]
+        under = [h for h in free if targets[h] < lower[h]]
+        if over:  # fix the caps first: that only raises the others
+            fixed.update({h: Fraction(upper[h]) for h in over})
+        elif under:
+            fixed.update({h: Fraction(lower[h]) for h in under})
+        else:
+            return [fixed.get(h, targets.get(h, Fraction(0))) for h in range(H)]
+
+
+def _largest_remainder(targets: list[Fraction], n: int) -> list[int]:
+    floors = [math.floor(t) for t in targets]
+    leftover = n - sum(floors)
+    order = sorted(range(len(targets)), key=lambda h: (-(targets[h] - floors[h]), h))
+    for h in order[:leftover]:
+        floors[h] += 1
+    return floors
+
+
+def z_value(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise _fail(f"the confidence level must be between 0 and 1, not {confidence}", "confidence")
+    return float(norm.ppf(1 - (1 - confidence) / 2))
+
+
+def _ceil(x: float) -> int:
+    """Ceiling that ignores floating-point dust (384.00000000001 → 384)."""
+    return math.ceil(x - 1e-9)
+
+
+def sample_size(moe: float, *, p: float = 0.5, confidence: float = 0.95, population: int | None = None,
+                deff: float = 1.0) -> int:
+    """Completes needed for a margin of error ``moe`` on a proportion p.
+
+    n0 = deff · z² · p(1−p) / moe², then ⌈n0 / (1 + n0/N)⌉ with a finite population N.
+    """
+    if not 0 < moe < 1:
+        raise _fail(f"the margin of error must be between 0 and 1 (e.g. 0.035), not {moe}", "moe")
+    if not 0 <= p <= 1:
+        raise _fail(f"p must be between 0 and 1, not {p}", "p")
+    if deff <= 0:
+        raise _fail(f"the design effect must be positive, not {deff}", "deff")
+    n0 = deff * z_value(confidence) ** 2 * p * (1 - p) / moe**2
+    if population is None:
+        return _ceil(n0)
+    if population <= 0:
+        raise _fail(f"the population must be positive, not {population}", "population")
+    return min(population, _ceil(n0 / (1 + n0 / population)))
+
+
+def precision_allocation(population_sizes: Sequence[int], moe: float, *, p: float = 0.5,
+                         confidence: float = 0.95, deff: float = 1.0) -> list[int]:
+    """Per-stratum sizes giving each stratum the margin ``moe`` on its own."""
+    return [sample_size(moe, p=p, confidence=confidence, population=int(N), deff=deff) if N else 0
+            for N in population_sizes]
+
+
+def margin_of_error(n: int, *, p: float = 0.5, confidence: float = 0.95, population: int | None = None,
+                    deff: float = 1.0) -> float | None:
+    """Expected half-width of the CI for a proportion from n completes (with the fpc when N is known)."""
+    if n <= 0:
+        return None
+    fpc = 1.0 if not population else max(0.0, 1 - n / population)
+    return z_value(confidence) * math.sqrt(deff * p * (1 - p) / n * fpc)
+
+
+def issued_size(completes: int, completion_rate: float) -> int:
+    """Numbers to issue so that ``completes`` are expected at ``completion_rate`` (completes per number)."""
+    if completes < 0:
+        raise _fail(f"completes must be ≥ 0, not {completes}", "completes")
+    if not 0 < completion_rate <= 1:
+        raise _fail(f"the expected completion rate must be in (0, 1], not {completion_rate}", "completion_rate")
+    return _ceil(completes / completion_rate)
+
+
+def split_replicates(total: int, replicate_size: int) -> list[int]:
+    """Sizes of the release replicates: ``replicate_size`` each, the last one smaller."""
+    if replicate_size <= 0:
+        raise _fail(f"the replicate size must be positive, not {replicate_size}", "replicate_size")
+    if total < 0:
+        raise _fail(f"the total must be ≥ 0, not {total}", "total")
+    full, rest = divmod(total, replicate_size)
+    return [replicate_size] * full + ([rest] if rest else [])
