@@ -1,0 +1,187 @@
+"""A round's sampling design turned into per-stratum numbers (pure).
+
+Given the frame's stratum populations, a design says how many completes each stratum should
+yield (``target``), how many numbers that needs at the expected completion rate (``issued``),
+and how many to draw (``selected``: issued plus reserve replicates, released only if needed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ValidationError
+from .allocation import allocate, issued_size, margin_of_error, precision_allocation, z_value
+from .frame_rows import STRATUM_VARIABLES
+
+DESIGN_METHODS = ("proportional", "equal", "neyman", "power", "precision")
+
+
+def _fail(message: str, field_name: str) -> ValidationError:
+    return ValidationError(message, details=[{"field": field_name, "message": message}])
+
+
+@dataclass(frozen=True)
+class Design:
+    strata: tuple[str, ...] = ("region",)
+    method: str = "proportional"
+    target: int = 0  # completes wanted (all methods but "precision")
+    moe: float | None = None  # margin of error per stratum ("precision")
+    power: float = 0.5
+    prior_p: Mapping[str, float] = field(default_factory=dict)  # by region code: satisfaction share last round
+    base: int = 0
+    min_n: int = 0
+    max_n: int | None = None
+    completion_rate: float | Mapping[str, float] = 0.3  # overall, or by stratum key
+    replicates: int = 4  # the issued numbers are released in this many replicates
+    reserve_replicates: int = 1  # drawn but held back, released when a stratum runs short
+    exclude_recent_rounds: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Design:
+        """Check a design posted by a coordinator; every problem names its field."""
+        problems: list[dict[str, str]] = []
+
+        def number(name: str, kind: type, low: float, high: float | None = None, default: Any = None) -> Any:
+            raw = data.get(name, default)
+            if raw in (None, ""):
+                return default
+            try:
+                value = kind(raw)
+                if kind is int and float(raw) != value:
+                    raise ValueError
+            except (TypeError, ValueError):
+                problems.append({"field": name, "message": f"must be a {'whole ' if kind is int else ''}number"})
+                return default
+            if value < low or (high is not None and value > high):
+                upper = "∞" if high is None else high
+                problems.append({"field": name, "message": f"must be between {low} and {upper}"})
+                return default
+            return value
+
+        strata = data.get("strata") or ["region"]
+        if isinstance(strata, str):
+            strata = [s for s in strata.split(",") if s]
+        bad = [s for s in strata if s not in STRATUM_VARIABLES]
+        if bad or len(set(strata)) != len(strata):
+            problems.append({"field": "strata", "message": f"choose among {', '.join(STRATUM_VARIABLES)}, each once"})
+        method = data.get("method") or "proportional"
+        if method not in DESIGN_METHODS:
+            problems.append({"field": "method", "message": f"one of {', '.join(DESIGN_METHODS)}"})
+        rate = data.get("completion_rate", 0.3)
+        if isinstance(rate, Mapping):
+            rates = {}
+            for key, value in rate.items():
+                try:
+                    rates[str(key)] = float(value)
+                    if not 0 < rates[str(key)] <= 1:
+                        raise ValueError
+                except (TypeError, ValueError):
+                    problems.append({"field": "completion_rate", "message": f"{key}: a rate in (0, 1]"})
+            rate = rates
+        else:
+            rate = number("completion_rate", float, 0.001, 1.0, default=0.3)
+        prior = data.get("prior_p") or {}
+        if not isinstance(prior, Mapping) or any(not isinstance(v, int | float) or not 0 <= v <= 1
+                                                 for v in prior.values()):
+            problems.append({"field": "prior_p", "message": "a share between 0 and 1 per region"})
+            prior = {}
+        design = cls(
+            strata=tuple(strata), method=method,
+            target=number("target", int, 0, 10_000_000, default=0),
+            moe=number("moe", float, 0.001, 0.5, default=None),
+            power=number("power", float, 0, 1, default=0.5),
+            prior_p=dict(prior),
+            base=number("base", int, 0, 1_000_000, default=0),
+            min_n=number("min_n", int, 0, 1_000_000, default=0),
+            max_n=number("max_n", int, 1, 10_000_000, default=None),
+            completion_rate=rate,
+            replicates=number("replicates", int, 1, 100, default=4),
+            reserve_replicates=number("reserve_replicates", int, 0, 100, default=1),
+            exclude_recent_rounds=number("exclude_recent_rounds", int, 0, 50, default=0),
+        )
+        if method == "precision" and design.moe is None:
+            problems.append({"field": "moe", "message": "the precision method needs a margin of error"})
+        if method != "precision" and not design.target:
+            problems.append({"field": "target", "message": "a target number of completes is needed"})
+        if problems:
+            raise ValidationError("the design is not usable: " + "; ".join(f"{p['field']}: {p['message']}"
+                                                                             for p in problems), details=problems)
+        return design
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strata": list(self.strata), "method": self.method, "target": self.target, "moe": self.moe,
+                "power": self.power, "prior_p": dict(self.prior_p), "base": self.base, "min_n": self.min_n,
+                "max_n": self.max_n, "completion_rate": self.completion_rate if isinstance(self.completion_rate, float)
+                else dict(self.completion_rate), "replicates": self.replicates,
+                "reserve_replicates": self.reserve_replicates, "exclude_recent_rounds": self.exclude_recent_rounds}
+
+    def rate_for(self, key: str) -> float:
+        if isinstance(self.completion_rate, Mapping):
+            if key not in self.completion_rate:
+                raise _fail(f"no expected completion rate for stratum {key}", "completion_rate")
+            return self.completion_rate[key]
+        return float(self.completion_rate)
+
+
+@dataclass(frozen=True)
+class StratumPlan:
+    key: str
+    label: dict[str, Any]
+    population: int
+    target: int
+    issued: int
+    replicate_size: int
+    selected: int
+    moe: float | None  # expected ± at p = 0.5 from `target` completes
+
+
+@dataclass(frozen=True)
+class Plan:
+    strata: list[StratumPlan]
+    moe: float | None  # overall, stratified SRS at p = 0.5
+    warnings: list[str]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {k: sum(getattr(s, k) for s in self.strata) for k in ("population", "target", "issued", "selected")}
+
+
+def plan(design: Design, keys: Sequence[str], labels: Sequence[dict[str, Any]], populations: Sequence[int]) -> Plan:
+    """Per-stratum targets, issued and selected numbers for a design over the given strata."""
+    if not keys:
+        raise _fail("the frame has no units with values for the chosen strata", "strata")
+    warnings: list[str] = []
+    if design.method == "precision":
+        targets = precision_allocation(populations, design.moe)
+    else:
+        sd = None
+        if design.method in ("neyman", "power"):
+            sd = [math.sqrt(p * (1 - p)) for p in
+                  (design.prior_p.get(str(label.get("region")), 0.5) for label in labels)]
+        targets = allocate(populations, design.target, design.method if design.method != "power" else "power",
+                           sd=sd, power=design.power, base=design.base, min_n=design.min_n, max_n=design.max_n)
+    strata = []
+    for key, label, N, n in zip(keys, labels, populations, targets, strict=True):
+        issued = issued_size(n, design.rate_for(key))
+        if issued > N:
+            warnings.append(f"{key}: {issued} numbers would be needed for {n} completes, but the frame has {N}")
+            issued = N
+        size = max(1, math.ceil(issued / design.replicates)) if issued else 1
+        selected = min(N, issued + design.reserve_replicates * size)
+        strata.append(StratumPlan(key, dict(label), int(N), int(n), int(issued), int(size), int(selected),
+                                  margin_of_error(n, population=N)))
+    return Plan(strata, overall_moe(populations, targets), warnings)
+
+
+def overall_moe(populations: Sequence[int], completes: Sequence[int], p: float = 0.5,
+                confidence: float = 0.95) -> float | None:
+    """± for a city-wide proportion under stratified SRS: z·√(Σ W_h² p(1−p)/n_h · (1 − n_h/N_h))."""
+    total = sum(populations)
+    if not total or any(n <= 0 for n, N in zip(completes, populations, strict=True) if N):
+        return None
+    variance = sum((N / total) ** 2 * p * (1 - p) / n * (1 - n / N)
+                   for N, n in zip(populations, completes, strict=True) if N)
+    return z_value(confidence) * math.sqrt(variance)

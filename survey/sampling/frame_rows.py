@@ -1,0 +1,103 @@
+"""Reading one frame row (pure): the stratum fields, their accepted spellings, the mapping guess."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
+FIELDS = ("phone", "region", "urban", "sex", "age", "age_band")
+REQUIRED = ("phone", "region")
+STRATUM_VARIABLES = ("region", "urban", "sex", "age_band")
+
+# Column headings coordinators use, lower-cased, for the first guess of the mapping.
+SYNONYMS = {
+    "phone": ("phone", "mobile", "tel", "telephone", "number", "电话", "手机", "手机号", "手机号码", "电话号码", "号码",
+              "联系电话"),
+    "region": ("region", "district", "county", "area", "区县", "区/县", "地区", "县市区", "所属区县", "区域", "行政区"),
+    "urban": ("urban", "urban_rural", "城乡", "城乡属性", "城镇/农村", "城乡类别"),
+    "sex": ("sex", "gender", "性别"),
+    "age": ("age", "年龄", "周岁"),
+    "age_band": ("age_band", "ageband", "age group", "年龄段", "年龄组"),
+}
+
+_URBAN = {"城镇": True, "城市": True, "城区": True, "urban": True, "u": True, "1": True, "是": True,
+          "农村": False, "乡村": False, "rural": False, "r": False, "0": False, "否": False}
+_SEX = {"男": "M", "m": "M", "male": "M", "1": "M", "女": "F", "f": "F", "female": "F", "2": "F"}
+
+
+class BadValue(ValueError):
+    """A stratum value that cannot be read; the message says what would be accepted."""
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_urban(value: object) -> bool:
+    text = _text(value).lower()
+    if not text:
+        raise BadValue("missing: 城镇/农村 (urban/rural) is needed")
+    if text not in _URBAN:
+        raise BadValue("not 城镇/农村 (urban/rural)")
+    return _URBAN[text]
+
+
+def parse_sex(value: object) -> str:
+    text = _text(value).lower()
+    if not text:
+        raise BadValue("missing: 男/女 is needed")
+    if text not in _SEX:
+        raise BadValue("not 男/女 (M/F)")
+    return _SEX[text]
+
+
+def parse_age(value: object) -> int:
+    text = _text(value)
+    if not text:
+        raise BadValue("missing: an age in years is needed")
+    try:
+        age = int(float(text))
+    except ValueError as exc:
+        raise BadValue("not a whole number of years") from exc
+    if not 0 <= age <= 120:
+        raise BadValue("not an age between 0 and 120")
+    return age
+
+
+def age_band(age: int) -> str | None:
+    """The band of an age; None below 18 (outside every survey population)."""
+    if age < 18:
+        return None
+    if age < 30:
+        return "18-29"
+    if age < 45:
+        return "30-44"
+    if age < 60:
+        return "45-59"
+    return "60+"
+
+
+def parse_age_band(value: object) -> str:
+    text = _text(value).replace("–", "-").replace("—", "-").replace(" ", "").replace("岁", "")
+    if not text:
+        raise BadValue("missing: an age band is needed")
+    if text in ("60-65", "60以上", "60及以上", "60-"):
+        text = "60+"
+    if text not in AGE_BANDS:
+        raise BadValue(f"not one of the age bands {', '.join(AGE_BANDS)}")
+    return text
+
+
+def guess_mapping(header: Sequence[str]) -> dict[str, str]:
+    """Field → column for the columns whose heading is a known spelling (the coordinator confirms)."""
+    mapping: dict[str, str] = {}
+    for column in header:
+        key = _text(column).lower()
+        for field, names in SYNONYMS.items():
+            if field not in mapping and key in names:
+                mapping[field] = column
+    return mapping

@@ -1,0 +1,340 @@
+"""Frames: create one, import a file into it (streaming, all-or-nothing by default), summarise it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import queue
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Frame, FrameImport, FrameUnit, Region, User
+from ..models.types import utcnow
+from ..phones import InvalidPhone, PhoneVault, mask, normalise
+from ..sampling.frame_rows import (
+    FIELDS,
+    REQUIRED,
+    BadValue,
+    age_band,
+    parse_age,
+    parse_age_band,
+    parse_sex,
+    parse_urban,
+)
+from . import audit
+from .frame_files import open_frame_file
+
+Progress = Callable[[int, int, str], None]
+BATCH = 5_000
+MAX_STORED_ERRORS = 10_000
+
+
+def vault() -> PhoneVault:
+    return PhoneVault(current_app.config["PHONE_KEY"])
+
+
+def create_frame(name: str, *, by: User | None = None, source: str = "import") -> Frame:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("a frame needs a name of 1–100 characters",
+                              details=[{"field": "name", "message": "1–100 characters"}])
+    if db.session.scalar(select(Frame.id).where(Frame.name == name)):
+        raise ValidationError(f"a frame named {name!r} exists already",
+                              details=[{"field": "name", "message": "already taken"}])
+    frame = Frame(name=name, source=source, created_by_id=by.id if by else None)
+    db.session.add(frame)
+    db.session.flush()
+    audit.record("frame.created", actor=by, target=frame)
+    db.session.commit()
+    return frame
+
+
+def get_frame(frame_id: int) -> Frame:
+    frame = db.session.get(Frame, frame_id)
+    if frame is None:
+        raise NotFound(f"no frame {frame_id}")
+    return frame
+
+
+def find_or_create_frame(name: str, *, by: User | None = None, source: str = "import") -> Frame:
+    frame = db.session.scalar(select(Frame).where(Frame.name == name.strip()))
+    return frame or create_frame(name, by=by, source=source)
+
+
+def list_frames() -> list[Frame]:
+    return list(db.session.scalars(select(Frame).order_by(Frame.created_at.desc())))
+
+
+def check_mapping(header: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """Keep the fields mapped to a column; phone and region are required; columns must exist."""
+    mapping = {field: column for field, column in mapping.items() if column}
+    problems = [{"field": f"mapping.{field}", "message": "unknown field"} for field in mapping if field not in FIELDS]
+    problems += [{"field": f"mapping.{field}", "message": "a column is required"}
+                 for field in REQUIRED if field not in mapping]
+    problems += [{"field": f"mapping.{field}", "message": f"no column {column!r} in the file"}
+                 for field, column in mapping.items() if column not in header]
+    if "age" in mapping and "age_band" in mapping:
+        problems.append({"field": "mapping.age_band", "message": "map either age or age band, not both"})
+    used = list(mapping.values())
+    problems += [{"field": "mapping", "message": f"column {c!r} is mapped twice"}
+                 for c in sorted(set(used)) if used.count(c) > 1]
+    if problems:
+        raise ValidationError("the column mapping is not usable: " + "; ".join(p["message"] for p in problems),
+                              details=problems)
+    return mapping
+
+
+def region_lookup() -> dict[str, int]:
+    """Every spelling of a unit (code, Chinese and English name) → its id; the city itself is not a stratum."""
+    lookup: dict[str, int] = {}
+    for region in db.session.scalars(select(Region).where(Region.parent_id.is_not(None))):
+        for spelling in (region.code, region.name_zh, region.name_en):
+            lookup[spelling.strip().lower()] = region.id
+    return lookup
+
+
+def import_file(frame_id: int, path: str | Path, mapping: dict[str, str], *, allow_partial: bool = False,
+                import_id: int | None = None, by: User | None = None, progress: Progress | None = None,
+                filename: str | None = None) -> FrameImport:
+    """Import a CSV/XLSX file into a frame, streaming.
+
+    Every row is checked; each problem becomes an error row (row, column, value, reason — phone
+    values masked). By default nothing is imported when any row is bad; with ``allow_partial`` the
+    good rows are imported and the bad ones are reported. Either way the report is kept.
+    """
+    report = progress or (lambda done, total, message="": None)
+    frame = get_frame(frame_id)
+    record = db.session.get(FrameImport, import_id) if import_id else None
+    if record is None:
+        record = FrameImport(frame_id=frame.id, filename=filename or Path(path).name, mapping=mapping,
+                             allow_partial=allow_partial, created_by_id=by.id if by else None)
+        db.session.add(record)
+    record.status, record.errors = "running", []
+    frame.status = "importing"
+    db.session.commit()
+    record_id = record.id
+    try:
+        source = open_frame_file(path)
+        mapping = check_mapping(source.header, mapping)
+        outcome = _load_rows(frame.id, source, mapping, report)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _finish(record_id, "failed", message=exc.message, errors=exc.details)
+    except Exception:
+        db.session.rollback()
+        _finish(record_id, "failed", message="the import failed; the error has been logged")
+        raise
+    rows_read, good, bad, errors, extra = outcome
+    if bad and not allow_partial:
+        db.session.rollback()
+        return _finish(record_id, "rejected", rows_read=rows_read, rejected=bad, errors=errors,
+                       message=f"nothing imported: {bad} of {rows_read} rows are bad")
+    frame = db.session.get(Frame, frame_id)
+    frame.unit_count = db.session.scalar(select(func.count()).select_from(FrameUnit)
+                                         .where(FrameUnit.frame_id == frame_id))
+    frame.extra_columns = sorted(set(frame.extra_columns or []) | set(extra))
+    frame.status = "ready"
+    audit.record("frame.imported", actor=by, target=frame, rows=good, rejected=bad)
+    db.session.commit()
+    report(1, 1, "done")
+    message = f"imported {good} rows" + (f"; {bad} bad rows left out" if bad else "")
+    return _finish(record_id, "done", rows_read=rows_read, imported=good, rejected=bad, errors=errors, message=message)
+
+
+def start_import(frame_id: int, path: str | Path, mapping: dict[str, str], *, allow_partial: bool, filename: str,
+                 by: User | None = None) -> FrameImport:
+    """Record an uploaded file's import and queue it; the record is the page's handle on the job."""
+    frame = get_frame(frame_id)
+    source = open_frame_file(path)
+    mapping = check_mapping(source.header, mapping)
+    record = FrameImport(frame_id=frame.id, filename=filename[:255], mapping=mapping, allow_partial=allow_partial,
+                         created_by_id=by.id if by else None)
+    db.session.add(record)
+    db.session.flush()
+    record.job_id = f"frame-import-{record.id}"
+    db.session.commit()
+    if queue.enqueue("workers.sampling.import_frame", record.id, str(path), job_id=record.job_id,
+                     description=f"导入抽样框 Import into {frame.name}", retry=None, timeout=3600) is None:
+        record.status, record.message = "failed", "the job queue (Redis) is not reachable; nothing was imported"
+        db.session.commit()
+    return record
+
+
+def run_import(import_id: int, path: str | Path, *, progress: Progress | None = None) -> FrameImport:
+    record = db.session.get(FrameImport, import_id)
+    if record is None:
+        raise NotFound(f"no frame import {import_id}")
+    if record.status not in ("pending", "running"):
+        return record  # done already (a retried job)
+    by = db.session.get(User, record.created_by_id) if record.created_by_id else None
+    return import_file(record.frame_id, path, record.mapping, allow_partial=record.allow_partial,
+                       import_id=record.id, by=by, progress=progress)
+
+
+def get_import(import_id: int) -> FrameImport:
+    record = db.session.get(FrameImport, import_id)
+    if record is None:
+        raise NotFound(f"no frame import {import_id}")
+    return record
+
+
+def _finish(record_id: int, status: str, *, rows_read: int = 0, imported: int = 0, rejected: int = 0,
+            errors: list[dict[str, Any]] | None = None, message: str = "") -> FrameImport:
+    record = db.session.get(FrameImport, record_id)
+    record.status, record.rows_read, record.imported, record.rejected = status, rows_read, imported, rejected
+    record.errors = (errors or [])[:MAX_STORED_ERRORS]
+    record.message = message[:500]
+    record.finished_at = utcnow()
+    frame = record.frame
+    if frame.status == "importing":
+        frame.status = "ready" if frame.unit_count else "empty"
+    db.session.commit()
+    return record
+
+
+UNIT_COLUMNS = ("frame_id", "phone_hash", "phone_enc", "phone_kind", "region_id", "urban", "sex", "age", "age_band",
+                "extra")
+
+
+def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows of plain values straight through the driver, inside the session's transaction.
+
+    The import's hot path: SQLAlchemy's per-row type processing costs more than the insert itself.
+    SQLite gets ``executemany``; PostgreSQL gets ``COPY``. Values must already be what the column
+    stores (JSON columns as JSON text).
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress):
+    """One pass over the file: check, hash, encrypt, insert in batches (inside the caller's transaction)."""
+    phones = vault()
+    regions = region_lookup()
+    column = {field: source.header.index(name) for field, name in mapping.items()}
+    extra_columns = [(i, name) for i, name in enumerate(source.header)
+                     if name and name not in mapping.values()]
+    existing = set(db.session.scalars(select(FrameUnit.phone_hash).where(FrameUnit.frame_id == frame_id)))
+    seen: dict[bytes, int] = {}
+    batch: list[list[Any]] = []
+    numbers: list[str] = []
+    errors: list[dict[str, Any]] = []
+    rows_read = good = bad = 0
+    phone_at, region_at = column["phone"], column["region"]
+    parsers = [(name, column[name], parse, mapping[name]) for name, parse in
+               (("urban", parse_urban), ("sex", parse_sex), ("age", parse_age), ("age_band", parse_age_band))
+               if name in column]
+    encode_extra = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    width = max(column.values()) + 1
+
+    def flush() -> None:
+        if batch:
+            tokens = phones.encrypt_many(numbers)
+            bulk_insert("frame_unit", UNIT_COLUMNS, [(frame_id, r[0], tokens[i], *r[1:]) for i, r in enumerate(batch)])
+            batch.clear()
+            numbers.clear()
+
+    for number, values, position in source.rows():
+        rows_read += 1
+        if len(values) < width:
+            values = [*values, *([None] * (width - len(values)))]
+        row_errors = []
+        raw_phone = values[phone_at]
+        digest = digits = kind = None
+        try:
+            digits, kind = normalise(raw_phone)
+            digest = phones.digest(digits)
+            if digest in seen:
+                row_errors.append((mapping["phone"], mask(digits), f"duplicate of row {seen[digest]} in this file"))
+            elif digest in existing:
+                row_errors.append((mapping["phone"], mask(digits), "already in this frame"))
+        except InvalidPhone as exc:
+            row_errors.append((mapping["phone"], mask(raw_phone), f"invalid phone number: {exc}"))
+        raw_region = values[region_at]
+        region_id = regions.get(str(raw_region).strip().lower()) if raw_region not in (None, "") else None
+        if region_id is None:
+            reason = "missing region" if raw_region in (None, "") else "unknown region"
+            row_errors.append((mapping["region"], str(raw_region or ""), reason))
+        urban = sex = age = band = None
+        for name, index, parse, heading in parsers:
+            raw = values[index]
+            try:
+                parsed = parse(raw)
+            except BadValue as exc:
+                row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc)))
+                continue
+            if name == "urban":
+                urban = parsed
+            elif name == "sex":
+                sex = parsed
+            elif name == "age":
+                age, band = parsed, age_band(parsed)
+                if band is None:
+                    row_errors.append((heading, str(parsed), "younger than 18: not in the survey population"))
+            else:
+                band = parsed
+        if row_errors:
+            bad += 1
+            if len(errors) < MAX_STORED_ERRORS:
+                errors.extend({"row": number, "column": c, "value": v, "reason": r} for c, v, r in row_errors)
+            if digest is not None and digest not in seen:
+                seen[digest] = number
+            continue
+        seen[digest] = number
+        extra = None
+        if extra_columns:
+            kept = {name: _plain(values[i]) for i, name in extra_columns if i < len(values) and values[i] not in
+                    (None, "")}
+            extra = encode_extra(kept) if kept else None
+        batch.append([digest, kind, region_id, urban, sex, age, band, extra])
+        numbers.append(digits)
+        good += 1
+        if len(batch) >= BATCH:
+            flush()
+            report(position, source.size, f"{rows_read:,} rows read")
+    flush()
+    return rows_read, good, bad, errors, [name for _, name in extra_columns]
+
+
+def _plain(value: object) -> object:
+    """Cell values as JSON can hold them (dates from XLSX become ISO text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def error_report_csv(record: FrameImport) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "column", "value", "reason"])
+    for error in record.errors:
+        writer.writerow([error.get("row", ""), error.get("column", error.get("field", "")), error.get("value", ""),
+                         error.get("reason", error.get("message", ""))])
+    if record.rejected and len(record.errors) >= MAX_STORED_ERRORS:
+        writer.writerow(["", "", "", f"only the first {MAX_STORED_ERRORS} problems are listed"])
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 CSV correctly only with it
+
+
+def stratum_counts(frame_id: int, variables: list[str]) -> list[tuple[tuple, int]]:
+    """Units per combination of stratum variables, in one grouped query."""
+    columns = [getattr(FrameUnit, "region_id" if v == "region" else v) for v in variables]
+    query = (select(*columns, func.count()).where(FrameUnit.frame_id == frame_id)
+             .group_by(*columns).order_by(*columns))
+    return [(tuple(row[:-1]), row[-1]) for row in db.session.execute(query)]

@@ -1,0 +1,285 @@
+"""Rounds: design one over a frame, preview its strata, draw its sample (as a job), export it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, delete, func, select
+
+from .. import queue
+from ..errors import InvalidState, NotFound, ValidationError
+from ..extensions import db
+from ..models import Case, Frame, FrameUnit, Region, Round, Stratum, User
+from ..models.types import utcnow
+from ..phones import mask
+from ..sampling import select as draw_sample
+from ..sampling.design import Design, Plan, plan
+from ..sampling.frame_rows import AGE_BANDS
+from . import audit
+from .frames import bulk_insert, vault
+
+Progress = Callable[[int, int, str], None]
+_ORDER = {"urban": [True, False], "sex": ["M", "F"], "age_band": list(AGE_BANDS)}
+LABELS_ZH = {"urban": {True: "城镇", False: "农村"}, "sex": {"M": "男", "F": "女"}}
+
+
+def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User | None = None) -> Round:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("a round needs a name of 1–100 characters",
+                              details=[{"field": "name", "message": "1–100 characters"}])
+    if db.session.scalar(select(Round.id).where(Round.name == name)):
+        raise ValidationError(f"a round named {name!r} exists already",
+                              details=[{"field": "name", "message": "already taken"}])
+    frame = db.session.get(Frame, frame_id)
+    if frame is None or frame.status != "ready":
+        raise ValidationError("choose a frame that has been imported",
+                              details=[{"field": "frame_id", "message": "not a ready frame"}])
+    checked = Design.from_dict(design)
+    round_ = Round(name=name, frame_id=frame.id, design=checked.to_dict(), created_by_id=by.id if by else None)
+    db.session.add(round_)
+    db.session.flush()
+    audit.record("round.created", actor=by, target=round_)
+    db.session.commit()
+    return round_
+
+
+def get_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound(f"no round {round_id}")
+    return round_
+
+
+def list_rounds() -> list[Round]:
+    return list(db.session.scalars(select(Round).order_by(Round.created_at.desc())))
+
+
+def update_design(round_: Round, design: dict[str, Any], *, by: User | None = None) -> Round:
+    if round_.status != "draft":
+        raise InvalidState("the sample has been drawn: the design is fixed")
+    round_.design = Design.from_dict(design).to_dict()
+    audit.record("round.design_changed", actor=by, target=round_)
+    db.session.commit()
+    return round_
+
+
+# --- strata of a frame ------------------------------------------------------------------------------
+
+def _columns(variables: tuple[str, ...]):
+    return [FrameUnit.region_id if v == "region" else getattr(FrameUnit, v) for v in variables]
+
+
+def _recent_rounds(frame_round: Round | None, k: int) -> list[int]:
+    if not k:
+        return []
+    query = select(Round.id).where(Round.drawn_at.is_not(None)).order_by(Round.drawn_at.desc()).limit(k)
+    if frame_round is not None and frame_round.id is not None:
+        query = query.where(Round.id != frame_round.id)
+    return list(db.session.scalars(query))
+
+
+def _eligible(frame_id: int, exclude_rounds: list[int]):
+    """Units of the frame, less the numbers (by keyed hash) called in the given rounds."""
+    condition = FrameUnit.frame_id == frame_id
+    if exclude_rounds:
+        called = (select(FrameUnit.phone_hash).join(Case, Case.frame_unit_id == FrameUnit.id)
+                  .where(Case.round_id.in_(exclude_rounds)))
+        condition = and_(condition, FrameUnit.phone_hash.not_in(called))
+    return condition
+
+
+class _Keys:
+    """Stratum keys and labels from the stratum variables' values, in a stable, meaningful order."""
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.variables = variables
+        regions = db.session.execute(select(Region.id, Region.code, Region.name_zh, Region.position)).all()
+        self.region_code = {r.id: r.code for r in regions}
+        self.region_name = {r.id: r.name_zh for r in regions}
+        self.region_rank = {r.id: (r.position, r.id) for r in regions}
+
+    def rank(self, values: tuple) -> tuple:
+        return tuple(self.region_rank.get(v, (0, v)) if name == "region" else _ORDER[name].index(v)
+                     for name, v in zip(self.variables, values, strict=True))
+
+    def key(self, values: tuple) -> str:
+        parts = []
+        for name, v in zip(self.variables, values, strict=True):
+            if name == "region":
+                parts.append(self.region_code[v])
+            elif name == "urban":
+                parts.append("urban" if v else "rural")
+            else:
+                parts.append(str(v))
+        return "|".join(parts)
+
+    def label(self, values: tuple) -> dict[str, Any]:
+        return {name: (self.region_code[v] if name == "region" else v)
+                for name, v in zip(self.variables, values, strict=True)}
+
+    def display(self, label: dict[str, Any]) -> str:
+        names = {code: self.region_name[i] for i, code in self.region_code.items()}
+        parts = []
+        for name in self.variables:
+            v = label[name]
+            parts.append(names.get(v, v) if name == "region" else LABELS_ZH.get(name, {}).get(v, v))
+        return " · ".join(str(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class Preview:
+    plan: Plan
+    missing: int  # units lacking a value for a stratum variable: they cannot be drawn
+    excluded: int  # units left out because their number was called in a recent round
+    display: dict[str, str]  # stratum key → readable label
+
+
+def preview(frame_id: int, design: Design, *, round_: Round | None = None) -> Preview:
+    """The design over the frame as it is now: per-stratum N_h, n_h, issued and ± (grouped SQL, fast)."""
+    keys = _Keys(design.strata)
+    columns = _columns(design.strata)
+    exclude = _recent_rounds(round_, design.exclude_recent_rounds)
+    groups = db.session.execute(select(*columns, func.count()).where(_eligible(frame_id, exclude))
+                                .group_by(*columns)).all()
+    total_all = db.session.scalar(select(func.count()).select_from(FrameUnit).where(FrameUnit.frame_id == frame_id))
+    complete = [(tuple(g[:-1]), g[-1]) for g in groups if all(v is not None for v in g[:-1])]
+    missing = sum(g[-1] for g in groups if any(v is None for v in g[:-1]))
+    complete.sort(key=lambda item: keys.rank(item[0]))
+    stratum_keys = [keys.key(v) for v, _ in complete]
+    labels = [keys.label(v) for v, _ in complete]
+    result = plan(design, stratum_keys, labels, [n for _, n in complete])
+    excluded = total_all - sum(g[-1] for g in groups)
+    return Preview(result, missing, excluded, {k: keys.display(lab) for k, lab in zip(stratum_keys, labels,
+                                                                                           strict=True)})
+
+
+# --- the draw ---------------------------------------------------------------------------------------
+
+def request_draw(round_id: int, *, seed: int, by: User | None = None) -> str | None:
+    """Fix the seed and queue the draw; the page follows the job's progress."""
+    round_ = get_round(round_id)
+    if round_.status not in ("draft", "sampling"):
+        raise InvalidState("this round's sample has been drawn already")
+    round_.seed, round_.status = int(seed), "sampling"
+    round_.draw_job_id = f"draw-round-{round_.id}"
+    audit.record("round.draw_requested", actor=by, target=round_, seed=int(seed))
+    db.session.commit()
+    return queue.enqueue("workers.sampling.draw", round_.id, job_id=round_.draw_job_id,
+                         description=f"抽取样本 Draw the sample: {round_.name}")
+
+
+def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = None) -> Round:
+    """Draw the round's stratified sample and write its strata and cases, in one transaction.
+
+    Idempotent: a round already sampled is returned as it is.
+    """
+    report = progress or (lambda done, total, message="": None)
+    round_ = get_round(round_id)
+    if round_.status not in ("draft", "sampling"):
+        return round_
+    seed = round_.seed if seed is None else int(seed)
+    if seed is None:
+        raise ValidationError("a draw needs a seed", details=[{"field": "seed", "message": "required"}])
+    design = Design.from_dict(round_.design)
+    report(0, 4, "reading the frame")
+    keys = _Keys(design.strata)
+    exclude = _recent_rounds(round_, design.exclude_recent_rounds)
+    rows = db.session.execute(select(FrameUnit.id, *_columns(design.strata))
+                              .where(_eligible(round_.frame_id, exclude)).order_by(FrameUnit.id)).all()
+    if not rows:
+        raise ValidationError("the frame has no units left to draw from", details=[{"field": "frame_id",
+                                                                                      "message": "empty"}])
+    unit_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    values = [tuple(r[1:]) for r in rows]
+    complete = np.fromiter((all(v is not None for v in vs) for vs in values), dtype=bool, count=len(values))
+    distinct = sorted({v for v, ok in zip(values, complete, strict=True) if ok}, key=keys.rank)
+    code_of = {v: i for i, v in enumerate(distinct)}
+    codes = np.fromiter((code_of.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    del rows, values
+    populations = np.bincount(codes[complete], minlength=len(distinct))
+    report(1, 4, "allocating")
+    stratum_keys = [keys.key(v) for v in distinct]
+    result = plan(design, stratum_keys, [keys.label(v) for v in distinct], populations.tolist())
+    report(2, 4, "drawing")
+    eligible = np.flatnonzero(complete)
+    selection = draw_sample(codes[eligible], {i: s.selected for i, s in enumerate(result.strata)}, seed=seed,
+                            replicate_size={i: s.replicate_size for i, s in enumerate(result.strata)})
+    report(3, 4, "writing the cases")
+    db.session.execute(delete(Stratum).where(Stratum.round_id == round_.id))
+    strata_rows = []
+    for position, s in enumerate(result.strata):
+        initial = _initial_release(s)
+        strata_rows.append(Stratum(round_id=round_.id, position=position, key=s.key, label=s.label,
+                                   population=s.population, target=s.target, issued=s.issued, selected=s.selected,
+                                   replicate_size=s.replicate_size, released=initial))
+    db.session.add_all(strata_rows)
+    db.session.flush()
+    stratum_id = np.array([s.id for s in strata_rows], dtype=np.int64)
+    initial_replicates = np.array([_initial_replicates(s) for s in result.strata], dtype=np.int64)
+    chosen_units = unit_ids[eligible[selection.rows]]
+    stratum_codes = selection.stratum.astype(np.int64)
+    released = selection.replicate <= initial_replicates[stratum_codes]
+    bulk_insert("survey_case", ("round_id", "stratum_id", "frame_unit_id", "replicate", "released"),
+                list(zip([round_.id] * len(chosen_units), stratum_id[stratum_codes].tolist(), chosen_units.tolist(),
+                         selection.replicate.tolist(), released.tolist(), strict=True)))
+    round_.status, round_.seed, round_.drawn_at = "sampled", seed, utcnow()
+    audit.record("round.drawn", actor=None, target=round_, seed=seed, cases=len(chosen_units),
+                 excluded_missing=int((~complete).sum()))
+    db.session.commit()
+    report(4, 4, "done")
+    return round_
+
+
+def _initial_replicates(s) -> int:
+    """Replicates released at the start: those covering the issued numbers; the rest are the reserve."""
+    return -(-s.issued // s.replicate_size) if s.issued else 0
+
+
+def _initial_release(s) -> int:
+    return min(s.selected, _initial_replicates(s) * s.replicate_size)
+
+
+@dataclass(frozen=True)
+class StratumSummary:
+    key: str
+    display: str
+    population: int
+    target: int
+    issued: int
+    selected: int
+    released: int
+    base_weight: float | None
+
+
+def summary(round_: Round) -> list[StratumSummary]:
+    keys = _Keys(tuple(round_.design.get("strata", ["region"])))
+    return [StratumSummary(s.key, keys.display(s.label), s.population, s.target, s.issued, s.selected, s.released,
+                           s.population / s.released if s.released else None) for s in round_.strata]
+
+
+def export_csv(round_: Round, *, with_phones: bool, by: User) -> str:
+    """The sample as CSV: one row per case. Clear numbers only when asked for by an allowed role — audited."""
+    keys = _Keys(tuple(round_.design.get("strata", ["region"])))
+    rows = db.session.execute(
+        select(Case.id, Stratum.key, Stratum.label, Case.replicate, Case.released, Stratum.population,
+               Stratum.released, FrameUnit.phone_enc, FrameUnit.id)
+        .join(Stratum, Stratum.id == Case.stratum_id).join(FrameUnit, FrameUnit.id == Case.frame_unit_id)
+        .where(Case.round_id == round_.id).order_by(Stratum.position, Case.id)).all()
+    phones = vault()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case_id", "stratum", "stratum_label", "replicate", "released", "base_weight", "phone"])
+    for case_id, key, label, replicate, is_released, population, released, token, _unit in rows:
+        number = phones.decrypt(token)
+        weight = f"{population / released:.6f}" if released else ""
+        writer.writerow([case_id, key, keys.display(label), replicate, int(bool(is_released)), weight,
+                         number if with_phones else mask(number)])
+    audit.record("sample.exported", actor=by, target=round_, cases=len(rows), with_phones=with_phones)
+    db.session.commit()
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,20 @@
+"""Synthetic frames of the demo city, written as CSV for the import path (the same checks as a real file)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from ..simulation.frame import HEADER, Unit, synthetic_frame
+from .demo import read_seed
+
+
+def demo_units() -> list[Unit]:
+    return [Unit(u["code"], u["name_zh"], u["population"], u["urban_share"]) for u in read_seed()["units"]]
+
+
+def write_synthetic_csv(path: str | Path, *, people: int, seed: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerows(synthetic_frame(demo_units(), people, seed=seed))

@@ -1,0 +1,1 @@
+"""Synthetic populations and fieldwork (pure): for testing designs, demos and load tests."""
