@@ -1,0 +1,122 @@
+"""Round design, preview and draw over a small synthetic frame."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from survey.errors import InvalidState, ValidationError
+from survey.models import AuditEvent, Case, Stratum
+from survey.sampling.design import Design
+from survey.services import frames, rounds
+from survey.services.demo import load_demo
+from survey.services.synthetic import write_synthetic_csv
+
+from ..conftest import make_user
+
+MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
+DESIGN = {"strata": ["region", "urban"], "target": 600, "base": 30, "completion_rate": 0.3, "replicates": 4,
+          "reserve_replicates": 1}
+
+
+@pytest.fixture
+def frame(db, tmp_path):
+    load_demo()
+    frame = frames.create_frame("synthetic 6000")
+    path = tmp_path / "f.csv"
+    write_synthetic_csv(path, people=6000, seed=3)
+    assert frames.import_file(frame.id, path, MAPPING).status == "done"
+    return frame
+
+
+def test_the_preview_shows_every_stratum_with_its_numbers(db, frame):
+    preview = rounds.preview(frame.id, Design.from_dict(DESIGN))
+    strata = preview.plan.strata
+    assert len(strata) == 12 and strata[0].key == "chengzhong|urban"
+    assert preview.display["chengzhong|urban"] == "城中区 · 城镇"
+    assert sum(s.population for s in strata) == 6000 and sum(s.target for s in strata) == 600
+    assert all(s.target >= 30 and s.issued == min(s.population, -(-s.target * 10 // 3)) for s in strata)
+    short = [s.key for s in strata if s.population < -(-s.target * 10 // 3)]
+    assert len(preview.plan.warnings) == len(short)  # a stratum too small to issue what it needs is flagged
+    assert 0 < preview.plan.moe < 0.05
+
+
+def test_the_draw_writes_strata_and_cases_as_previewed(db, frame):
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    previewed = rounds.preview(frame.id, Design.from_dict(DESIGN)).plan.strata
+    rounds.draw(round_.id, seed=11)
+    assert round_.status == "sampled" and round_.seed == 11
+    strata = db.session.scalars(select(Stratum).where(Stratum.round_id == round_.id).order_by(Stratum.position)).all()
+    assert [(s.key, s.population, s.target, s.issued, s.selected) for s in strata] == \
+        [(p.key, p.population, p.target, p.issued, p.selected) for p in previewed]
+    for s in strata:
+        cases = db.session.scalar(select(func.count()).select_from(Case).where(Case.stratum_id == s.id))
+        released = db.session.scalar(select(func.count()).select_from(Case)
+                                     .where(Case.stratum_id == s.id, Case.released))
+        assert cases == s.selected and released == s.released >= s.issued
+
+
+def test_the_summary_gives_base_weights(db, frame):
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    rounds.draw(round_.id, seed=11)
+    for row in rounds.summary(round_):
+        assert row.base_weight == pytest.approx(row.population / row.released)
+
+
+def test_drawing_twice_changes_nothing(db, frame):
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    rounds.draw(round_.id, seed=11)
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    rounds.draw(round_.id, seed=99)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before and round_.seed == 11
+    with pytest.raises(InvalidState):
+        rounds.update_design(round_, DESIGN)
+
+
+def test_numbers_called_in_recent_rounds_can_be_excluded(db, frame):
+    first = rounds.create_round("第一轮", frame.id, DESIGN)
+    rounds.draw(first.id, seed=1)
+    called = db.session.scalar(select(func.count()).select_from(Case).where(Case.round_id == first.id))
+    second = rounds.create_round("第二轮", frame.id, DESIGN | {"exclude_recent_rounds": 1})
+    preview = rounds.preview(frame.id, Design.from_dict(second.design), round_=second)
+    assert preview.excluded == called
+    rounds.draw(second.id, seed=2)
+    overlap = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.round_id == second.id,
+        Case.frame_unit_id.in_(select(Case.frame_unit_id).where(Case.round_id == first.id))))
+    assert overlap == 0
+
+
+def test_export_masks_numbers_unless_asked_and_is_audited(db, frame):
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    rounds.draw(round_.id, seed=11)
+    coordinator = make_user("coordinator")
+    masked = rounds.export_csv(round_, with_phones=False, by=coordinator)
+    lines = masked.splitlines()
+    assert lines[0].lstrip("\ufeff").startswith("case_id,stratum,stratum_label,replicate,released,base_weight,phone")
+    assert "****" in lines[1]
+    clear = rounds.export_csv(round_, with_phones=True, by=coordinator)
+    assert "****" not in clear.splitlines()[1]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sample.exported")).all()
+    assert [e.details["with_phones"] for e in events] == [False, True]
+
+
+@pytest.mark.parametrize("design, field", [
+    ({"strata": ["region", "income"], "target": 100}, "strata"),
+    ({"target": "many"}, "target"),
+    ({"target": 100, "completion_rate": 0}, "completion_rate"),
+    ({"method": "precision"}, "moe"),
+    ({"method": "quota", "target": 100}, "method"),
+    ({}, "target"),
+])
+def test_a_bad_design_names_its_field(design, field):
+    with pytest.raises(ValidationError) as error:
+        Design.from_dict(design)
+    assert field in {d["field"] for d in error.value.details}
+
+
+def test_an_infeasible_design_is_refused_by_the_draw_with_the_reason(db, frame):
+    round_ = rounds.create_round("太大", frame.id, {"target": 600, "base": 200})
+    with pytest.raises(ValidationError) as error:
+        rounds.draw(round_.id, seed=1)
+    assert "base" in error.value.message
