@@ -39,6 +39,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT: int = 12 * 3600  # a caller's form stays valid through an evening shift
     JSON_SORT_KEYS: bool = False
     SEEDS_DIR: str | None = None  # None → <project>/seeds
+    MAX_CONTENT_LENGTH: int = 256 * 1024 * 1024  # a million-row frame as XLSX fits
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

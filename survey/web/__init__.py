@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, errors, filters, home, jobs, main, navigation, policy, security
+from . import admin, auth, errors, filters, frames, home, jobs, main, navigation, policy, rounds, security
 
 
 def init_web(app: Flask) -> None:
-    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

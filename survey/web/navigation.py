@@ -8,12 +8,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .forms import ROLE_LABELS, LanguageForm
+from .labels import label_globals
 from .policy import rule_for
 
 NAV = (
     ("admin.index", _l("System")),
     ("admin.users", _l("Users")),
-    ("home.coordinator", _l("Rounds")),
+    ("home.coordinator", _l("Overview")),
+    ("frames.index", _l("Frames")),
+    ("rounds.index", _l("Rounds")),
     ("home.supervisor", _l("Fieldwork")),
     ("home.caller", _l("My calls")),
     ("home.verifier", _l("Verification")),
@@ -35,5 +38,6 @@ def init_navigation(app: Flask) -> None:
             "nav_items": nav_items(),
             "role_labels": ROLE_LABELS,
             "get_locale": get_locale,
+            **label_globals(),
             "language_form": LanguageForm(next=request.full_path if request.query_string else request.path),
         }

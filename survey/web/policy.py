@@ -39,6 +39,9 @@ def roles(*names: str, rows: str = "") -> Rule:
     return Rule(frozenset(names), rows)
 
 
+# Roles that may see clear phone numbers in exports (every such export is audited).
+PHONE_VIEWERS = frozenset({"admin", "coordinator"})
+
 ANYONE = Rule(PUBLIC)
 SIGNED = Rule(SIGNED_IN)
 
@@ -63,6 +66,17 @@ POLICY: dict[str, Rule] = {
     "admin.user_create": roles("admin"),
     "admin.user_edit": roles("admin"),
     "admin.user_password": roles("admin"),
+    "frames.index": roles("coordinator"),
+    "frames.upload": roles("coordinator"),
+    "frames.mapping": roles("coordinator"),
+    "frames.import_status": roles("coordinator"),
+    "frames.import_errors": roles("coordinator"),
+    "rounds.index": roles("coordinator"),
+    "rounds.create": roles("coordinator"),
+    "rounds.preview": roles("coordinator"),
+    "rounds.detail": roles("coordinator"),
+    "rounds.draw": roles("coordinator"),
+    "rounds.export": roles("coordinator", rows="clear numbers only for PHONE_VIEWERS, audited"),
 }
 
 

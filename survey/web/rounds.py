@@ -1,0 +1,113 @@
+"""Coordinators design a round, preview its strata live, draw its sample and export it."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors import DomainError
+from ..sampling.design import DESIGN_METHODS, Design
+from ..sampling.frame_rows import STRATUM_VARIABLES
+from ..services import frames, rounds
+from .policy import PHONE_VIEWERS
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+def design_from_form(form) -> dict:
+    """The design fields of the round form (the same names as :class:`Design`)."""
+    data = {name: form.get(name) for name in ("method", "target", "moe", "power", "base", "min_n", "max_n",
+                                               "completion_rate", "replicates", "reserve_replicates",
+                                               "exclude_recent_rounds")}
+    data["strata"] = form.getlist("strata")
+    return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+@bp.get("/")
+def index():
+    return render_template("rounds/index.html", rounds=rounds.list_rounds())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    ready = [f for f in frames.list_frames() if f.status == "ready"]
+    errors: list[dict] = []
+    if request.method == "POST":
+        try:
+            round_ = rounds.create_round(request.form.get("name", ""), int(request.form.get("frame_id") or 0),
+                                         design_from_form(request.form), by=current_user._get_current_object())
+        except DomainError as exc:
+            errors = getattr(exc, "details", []) or [{"field": "", "message": exc.message}]
+        else:
+            flash(_("Round %(name)s created.", name=round_.name), "info")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/new.html", frames=ready, methods=DESIGN_METHODS, variables=STRATUM_VARIABLES,
+                           form=request.form, errors=errors), 422 if errors else 200
+
+
+@bp.post("/preview")
+def preview():
+    """The live preview (JSON): per-stratum N_h, n_h, issued, drawn and ± for the design in the form."""
+    try:
+        frame_id = int(request.form.get("frame_id") or 0)
+        frames.get_frame(frame_id)
+        result = rounds.preview(frame_id, Design.from_dict(design_from_form(request.form)))
+    except DomainError as exc:
+        return jsonify({"ok": False, "message": exc.message, "details": getattr(exc, "details", [])}), 200
+    return jsonify(_preview_json(result))
+
+
+def _preview_json(result) -> dict:
+    return {
+        "ok": True,
+        "strata": [{"key": s.key, "label": result.display.get(s.key, s.key), "population": s.population,
+                    "target": s.target, "issued": s.issued, "selected": s.selected,
+                    "moe": None if s.moe is None else round(100 * s.moe, 1)} for s in result.plan.strata],
+        "totals": result.plan.totals,
+        "moe": None if result.plan.moe is None else round(100 * result.plan.moe, 2),
+        "missing": result.missing, "excluded": result.excluded, "warnings": result.plan.warnings,
+    }
+
+
+@bp.get("/<int:round_id>")
+def detail(round_id: int):
+    round_ = rounds.get_round(round_id)
+    preview_result, problem = None, None
+    if round_.status == "draft":
+        try:
+            preview_result = rounds.preview(round_.frame_id, Design.from_dict(round_.design), round_=round_)
+        except DomainError as exc:
+            problem = exc.message
+    return render_template("rounds/detail.html", round=round_, preview=preview_result, problem=problem,
+                           summary=rounds.summary(round_) if round_.strata else [],
+                           suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS)
+
+
+@bp.post("/<int:round_id>/draw")
+def draw(round_id: int):
+    try:
+        seed = int(request.form.get("seed", ""))
+    except ValueError:
+        flash(_("The seed must be a whole number."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    try:
+        job_id = rounds.request_draw(round_id, seed=seed, by=current_user._get_current_object())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    if job_id is None:
+        flash(_("The job queue (Redis) is not reachable; the draw will start when it is back."), "error")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.get("/<int:round_id>/sample.csv")
+def export(round_id: int):
+    round_ = rounds.get_round(round_id)
+    with_phones = request.args.get("phones") == "1" and current_user.role in PHONE_VIEWERS
+    body = rounds.export_csv(round_, with_phones=with_phones, by=current_user._get_current_object())
+    suffix = "-phones" if with_phones else ""
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=round-{round_.id}-sample{suffix}.csv"})

@@ -1,0 +1,115 @@
+"""The coordinator's frame and round pages, end to end.
+
+Jobs run in-process here; tests/workers runs them in real worker processes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from survey.models import FrameImport, Round
+from survey.services import frames, rounds
+from survey.services.demo import load_demo
+
+CSV = ("手机号码,区县,城乡,性别,年龄\n13812345678,城中区,城镇,男,30\n13912345678,湖西县,农村,女,50\n"
+       "13712345678,城南区,城镇,女,41\n13612345678,河东市,农村,男,66\n")
+
+
+def upload(client, body: str = CSV, name: str = "测试框"):
+    return client.post("/frames/upload", data={"frame_name": name, "file": (io.BytesIO(body.encode()), "f.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_upload_map_and_import_a_frame(as_role, db, redis):
+    load_demo()
+    coordinator = as_role("coordinator")
+    response = upload(coordinator)
+    assert response.status_code == 302 and "/mapping" in response.headers["Location"]
+    mapping_page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "138****5678" in mapping_page and "13812345678" not in mapping_page  # the preview masks numbers
+    assert 'value="手机号码" selected' in mapping_page  # the heading was recognised
+    form = {f"map_{k}": v for k, v in {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别",
+                                        "age": "年龄"}.items()}
+    started = coordinator.post(response.headers["Location"], data=form)
+    assert started.status_code == 302
+    record = db.session.scalars(select(FrameImport)).one()
+    assert record.status == "pending" and record.job_id
+    page = coordinator.get(started.headers["Location"]).get_data(as_text=True)
+    assert 'data-job-url="/jobs/frame-import-' in page
+    upload_file = next(iter((Path(coordinator.application.instance_path) / "uploads")
+                            .glob("*.csv")))
+    frames.run_import(record.id, upload_file)
+    page = coordinator.get(started.headers["Location"]).get_data(as_text=True)
+    assert "4" in page and "frame-import" not in page
+
+
+def test_a_bad_file_shows_its_problems_and_offers_the_report(as_role, db, redis):
+    load_demo()
+    coordinator = as_role("coordinator")
+    location = upload(coordinator, CSV + "123,火星区,城镇,男,30\n").headers["Location"]
+    form = {"map_phone": "手机号码", "map_region": "区县"}
+    coordinator.post(location, data=form)
+    record = db.session.scalars(select(FrameImport)).one()
+    path = next(iter((Path(coordinator.application.instance_path) / "uploads").glob("*.csv")))
+    frames.run_import(record.id, path)
+    page = coordinator.get(f"/frames/imports/{record.id}").get_data(as_text=True)
+    assert "火星区" in page and "unknown region" in page
+    report = coordinator.get(f"/frames/imports/{record.id}/errors.csv")
+    assert report.mimetype == "text/csv" and "unknown region" in report.get_data(as_text=True)
+
+
+def test_uploading_something_else_is_refused_with_a_message(as_role, db):
+    coordinator = as_role("coordinator")
+    response = coordinator.post("/frames/upload", data={"frame_name": "x", "file": (io.BytesIO(b"x"), "f.pdf")},
+                                content_type="multipart/form-data", follow_redirects=True)
+    assert "CSV" in response.get_data(as_text=True)
+
+
+def _frame_with_units(db, tmp_path):
+    load_demo()
+    from survey.services.synthetic import write_synthetic_csv
+
+    frame = frames.create_frame("synthetic")
+    write_synthetic_csv(tmp_path / "f.csv", people=3000, seed=2)
+    frames.import_file(frame.id, tmp_path / "f.csv",
+                       {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"})
+    return frame
+
+
+def test_design_preview_create_draw_and_export(as_role, db, redis, tmp_path):
+    frame = _frame_with_units(db, tmp_path)
+    coordinator = as_role("coordinator")
+    new_page = coordinator.get("/rounds/new").get_data(as_text=True)
+    assert 'data-preview-url="/rounds/preview"' in new_page and "synthetic" in new_page
+    design = {"frame_id": str(frame.id), "strata": ["region", "sex"], "method": "proportional", "target": "300",
+              "base": "10", "completion_rate": "0.3"}
+    preview = coordinator.post("/rounds/preview", data=design).json
+    assert preview["ok"] and len(preview["strata"]) == 12 and preview["totals"]["target"] == 300
+    bad = coordinator.post("/rounds/preview", data=design | {"target": "lots"}).json
+    assert not bad["ok"] and bad["details"][0]["field"] == "target"
+    created = coordinator.post("/rounds/new", data=design | {"name": "第一轮"})
+    assert created.status_code == 302
+    round_ = db.session.scalars(select(Round)).one()
+    detail = coordinator.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "城中区 · 男" in detail and 'name="seed"' in detail
+    assert coordinator.post(f"/rounds/{round_.id}/draw", data={"seed": "42"}).status_code == 302
+    assert round_.status == "sampling"
+    assert 'data-job-url="/jobs/draw-round-' in coordinator.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    rounds.draw(round_.id)
+    detail = coordinator.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert f"/rounds/{round_.id}/sample.csv" in detail and "城中区 · 男" in detail
+    masked = coordinator.get(f"/rounds/{round_.id}/sample.csv").get_data(as_text=True)
+    assert re.search(r",1\d\d\*\*\*\*\d{4}\r?$", masked.splitlines()[1])
+    clear = coordinator.get(f"/rounds/{round_.id}/sample.csv?phones=1").get_data(as_text=True)
+    assert re.search(r",1\d{10}\r?$", clear.splitlines()[1])
+
+
+def test_a_bad_round_form_names_the_field(as_role, db, tmp_path):
+    frame = _frame_with_units(db, tmp_path)
+    response = as_role("coordinator").post("/rounds/new", data={"name": "x", "frame_id": str(frame.id),
+                                                                "target": "-5"})
+    assert response.status_code == 422 and "target" in response.get_data(as_text=True)
