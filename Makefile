@@ -66,5 +66,5 @@ clean:
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o survey/translations/messages.pot \
 	  --no-location --omit-header --sort-output .
-	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --ignore-obsolete
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --ignore-obsolete --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d survey/translations --statistics
