@@ -10,10 +10,19 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, params: dict[str, Any] | None = None, **context: Any) -> None:
+        # ``message`` may be a template marked with N_() and filled from ``params``: the English text
+        # is kept for logs and the CLI, and the web layer translates the template (see localised()).
+        self.template = message
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.context = context
+
+    def localised(self, gettext) -> str:
+        """The message in the reader's language, given the web layer's ``gettext``."""
+        translated = gettext(self.template)
+        return translated % self.params if self.params else translated
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": type(self).__name__, "message": self.message, **self.context}
@@ -34,8 +43,9 @@ class ValidationError(DomainError):
 
     status_code = 422
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, **context: Any) -> None:
-        super().__init__(message, **context)
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, *,
+                 params: dict[str, Any] | None = None, **context: Any) -> None:
+        super().__init__(message, params=params, **context)
         self.details = details or []
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Periodic:
 # Later features add their sweepers here (interviews still "received", expired claims, retention).
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("heartbeat", "workers.maintenance.heartbeat", every=30),
+    Periodic("purge-uploads", "workers.maintenance.purge_uploads", every=3600),
 )
 
 

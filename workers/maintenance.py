@@ -26,3 +26,10 @@ def queue_check(steps: int = 10, delay: float = 0.3) -> dict:
         time.sleep(delay)
     report(steps, steps, "done")
     return {"steps": steps}
+
+
+def purge_uploads() -> int:
+    """Periodic: uploaded frame files older than a day are deleted (they hold clear phone numbers)."""
+    from survey.services.frames import purge_uploads as purge
+
+    return purge()

@@ -13,12 +13,15 @@ from fractions import Fraction
 from scipy.stats import norm
 
 from ..errors import ValidationError
+from ..i18n import N_
 
 METHODS = ("proportional", "equal", "neyman", "power")
 
 
-def _fail(message: str, field: str) -> ValidationError:
-    return ValidationError(message, details=[{"field": field, "message": message}])
+def _fail(message: str, field: str, **params) -> ValidationError:
+    """A validation error whose message is a translatable template filled from ``params``."""
+    return ValidationError(message, details=[{"field": field, "message": message % params if params else message}],
+                           params=params)
 
 
 def _shares(sizes: list[int], method: str, sd: Sequence[float] | None, power: float) -> list[Fraction]:
@@ -74,18 +77,21 @@ def allocate(
         raise _fail(f"max_n ({max_n}) is below the base or minimum per stratum ({max(base, min_n)})", "max_n")
     total = sum(sizes)
     if n > total:
-        raise _fail(f"cannot draw {n} from a population of {total}", "n")
+        raise _fail(N_("cannot draw %(n)s from a population of %(total)s"), "n", n=n, total=total)
     if base * H > n:
-        raise _fail(f"a base of {base} in each of {H} strata needs {base * H}, more than n = {n}", "base")
+        raise _fail(N_("a base of %(base)s in each of %(strata)s strata needs %(need)s, more than the %(n)s wanted"),
+                    "base", base=base, strata=H, need=base * H, n=n)
 
     shares = _shares(sizes, method, sd, power)
     fixed_base = [min(base, s) for s in sizes]
     lower = [min(max(base, min_n), s) for s in sizes]
     upper = [s if max_n is None else min(max_n, s) for s in sizes]
     if sum(lower) > n:
-        raise _fail(f"the minimum per stratum needs {sum(lower)}, more than n = {n}", "min_n")
+        raise _fail(N_("the minimum per stratum needs %(need)s, more than the %(n)s wanted"), "min_n",
+                    need=sum(lower), n=n)
     if sum(upper) < n:
-        raise _fail(f"the strata can take at most {sum(upper)} (max_n and N_h), less than n = {n}", "n")
+        raise _fail(N_("the strata can take at most %(most)s (their maximum and population), less than the %(n)s "
+                       "wanted"), "n", most=sum(upper), n=n)
 
     targets = _bounded_targets(n, shares, fixed_base, lower, upper)
     return _largest_remainder(targets, n)

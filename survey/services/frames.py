@@ -34,6 +34,22 @@ BATCH = 5_000
 MAX_STORED_ERRORS = 10_000
 
 
+def purge_uploads(max_age_hours: float = 24.0) -> int:
+    """Delete uploaded frame files left behind (mapping never confirmed): they hold clear numbers."""
+    import time
+
+    folder = Path(current_app.instance_path) / "uploads"
+    if not folder.exists():
+        return 0
+    cutoff = time.time() - max_age_hours * 3600
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def vault() -> PhoneVault:
     return PhoneVault(current_app.config["PHONE_KEY"])
 

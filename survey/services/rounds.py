@@ -41,6 +41,7 @@ def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User |
         raise ValidationError("choose a frame that has been imported",
                               details=[{"field": "frame_id", "message": "not a ready frame"}])
     checked = Design.from_dict(design)
+    preview(frame.id, checked)  # an infeasible design is refused here, with its reason, not at the draw
     round_ = Round(name=name, frame_id=frame.id, design=checked.to_dict(), created_by_id=by.id if by else None)
     db.session.add(round_)
     db.session.flush()

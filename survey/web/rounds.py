@@ -40,7 +40,7 @@ def create():
             round_ = rounds.create_round(request.form.get("name", ""), int(request.form.get("frame_id") or 0),
                                          design_from_form(request.form), by=current_user._get_current_object())
         except DomainError as exc:
-            errors = getattr(exc, "details", []) or [{"field": "", "message": exc.message}]
+            errors = [{"field": "", "message": exc.localised(_)}]
         else:
             flash(_("Round %(name)s created.", name=round_.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
@@ -56,7 +56,7 @@ def preview():
         frames.get_frame(frame_id)
         result = rounds.preview(frame_id, Design.from_dict(design_from_form(request.form)))
     except DomainError as exc:
-        return jsonify({"ok": False, "message": exc.message, "details": getattr(exc, "details", [])}), 200
+        return jsonify({"ok": False, "message": exc.localised(_), "details": getattr(exc, "details", [])}), 200
     return jsonify(_preview_json(result))
 
 
@@ -80,7 +80,7 @@ def detail(round_id: int):
         try:
             preview_result = rounds.preview(round_.frame_id, Design.from_dict(round_.design), round_=round_)
         except DomainError as exc:
-            problem = exc.message
+            problem = exc.localised(_)
     return render_template("rounds/detail.html", round=round_, preview=preview_result, problem=problem,
                            summary=rounds.summary(round_) if round_.strata else [],
                            suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS)
@@ -96,7 +96,7 @@ def draw(round_id: int):
     try:
         job_id = rounds.request_draw(round_id, seed=seed, by=current_user._get_current_object())
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(exc.localised(_), "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
     if job_id is None:
         flash(_("The job queue (Redis) is not reachable; the draw will start when it is back."), "error")

@@ -135,3 +135,19 @@ def test_synthetic_frames_are_deterministic_and_shaped_like_the_demo_city(db, tm
     urban = [r["城乡"] == "城镇" for r in rows if r["区县"] == "城中区"]
     assert abs(sum(urban) / len(urban) - 0.9) < 0.06
     assert all(18 <= int(r["年龄"]) <= 65 for r in rows)
+
+
+def test_abandoned_uploads_are_purged_after_a_day(app, db):
+    import os
+    import time
+    from pathlib import Path
+
+    folder = Path(app.instance_path) / "uploads"
+    folder.mkdir(exist_ok=True)
+    old, new = folder / "old.csv", folder / "new.csv"
+    old.write_text("13812345678")
+    new.write_text("13812345678")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    assert frames.purge_uploads() == 1
+    assert not old.exists() and new.exists()
+    new.unlink()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.errors import InvalidState, ValidationError
-from survey.models import AuditEvent, Case, Stratum
+from survey.models import AuditEvent, Case, Round, Stratum
 from survey.sampling.design import Design
 from survey.services import frames, rounds
 from survey.services.demo import load_demo
@@ -115,8 +115,9 @@ def test_a_bad_design_names_its_field(design, field):
     assert field in {d["field"] for d in error.value.details}
 
 
-def test_an_infeasible_design_is_refused_by_the_draw_with_the_reason(db, frame):
-    round_ = rounds.create_round("太大", frame.id, {"target": 600, "base": 200})
+def test_an_infeasible_design_is_refused_when_the_round_is_created(db, frame):
     with pytest.raises(ValidationError) as error:
-        rounds.draw(round_.id, seed=1)
-    assert "base" in error.value.message
+        rounds.create_round("太大", frame.id, {"target": 600, "base": 200})
+    assert error.value.message == "a base of 200 in each of 6 strata needs 1200, more than the 600 wanted"
+    assert error.value.details[0]["field"] == "base"
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 0

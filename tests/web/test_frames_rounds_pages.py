@@ -19,6 +19,11 @@ CSV = ("手机号码,区县,城乡,性别,年龄\n13812345678,城中区,城镇,�
        "13712345678,城南区,城镇,女,41\n13612345678,河东市,农村,男,66\n")
 
 
+def uploaded_file(client, mapping_url: str) -> Path:
+    token = mapping_url.split("/uploads/")[1].split("/")[0]
+    return next((Path(client.application.instance_path) / "uploads").glob(f"{token}.*"))
+
+
 def upload(client, body: str = CSV, name: str = "测试框"):
     return client.post("/frames/upload", data={"frame_name": name, "file": (io.BytesIO(body.encode()), "f.csv")},
                        content_type="multipart/form-data")
@@ -40,9 +45,7 @@ def test_upload_map_and_import_a_frame(as_role, db, redis):
     assert record.status == "pending" and record.job_id
     page = coordinator.get(started.headers["Location"]).get_data(as_text=True)
     assert 'data-job-url="/jobs/frame-import-' in page
-    upload_file = next(iter((Path(coordinator.application.instance_path) / "uploads")
-                            .glob("*.csv")))
-    frames.run_import(record.id, upload_file)
+    frames.run_import(record.id, uploaded_file(coordinator, response.headers["Location"]))
     page = coordinator.get(started.headers["Location"]).get_data(as_text=True)
     assert "4" in page and "frame-import" not in page
 
@@ -54,8 +57,7 @@ def test_a_bad_file_shows_its_problems_and_offers_the_report(as_role, db, redis)
     form = {"map_phone": "手机号码", "map_region": "区县"}
     coordinator.post(location, data=form)
     record = db.session.scalars(select(FrameImport)).one()
-    path = next(iter((Path(coordinator.application.instance_path) / "uploads").glob("*.csv")))
-    frames.run_import(record.id, path)
+    frames.run_import(record.id, uploaded_file(coordinator, location))
     page = coordinator.get(f"/frames/imports/{record.id}").get_data(as_text=True)
     assert "火星区" in page and "unknown region" in page
     report = coordinator.get(f"/frames/imports/{record.id}/errors.csv")
@@ -113,3 +115,12 @@ def test_a_bad_round_form_names_the_field(as_role, db, tmp_path):
     response = as_role("coordinator").post("/rounds/new", data={"name": "x", "frame_id": str(frame.id),
                                                                 "target": "-5"})
     assert response.status_code == 422 and "target" in response.get_data(as_text=True)
+
+
+def test_an_infeasible_design_is_explained_in_chinese(as_role, db, tmp_path):
+    frame = _frame_with_units(db, tmp_path)
+    coordinator = as_role("coordinator")
+    design = {"frame_id": str(frame.id), "strata": ["region"], "target": "600", "base": "200"}
+    assert "每层固定基数 200 × 6 层共需 1200" in coordinator.post("/rounds/preview", data=design).json["message"]
+    response = coordinator.post("/rounds/new", data=design | {"name": "太大"})
+    assert response.status_code == 422 and "超过目标样本量 600" in response.get_data(as_text=True)

@@ -69,9 +69,9 @@ def test_progress_of_a_running_job_is_visible_while_it_runs(client, worker):
 def test_the_scheduler_enqueues_each_periodic_tick_once(committed_app, redis):
     with committed_app.app_context():
         now = time.time()
-        assert cron.run_once(redis, now=now) == ["cron-heartbeat"]
+        assert cron.run_once(redis, now=now) == [f"cron-{job.name}" for job in cron.PERIODIC]
         assert cron.run_once(redis, now=now) == []  # a second scheduler in the same tick
-        assert queue.get_queue(connection=redis).count == 1
+        assert queue.get_queue(connection=redis).count == len(cron.PERIODIC)
 
 
 def test_worker_runs_periodic_jobs_and_stops_with_its_scheduler(client, redis, worker):
