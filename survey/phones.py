@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .i18n import N_
+
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
 MOBILE = re.compile(r"1[3-9]\d{9}")
 # 0 + area code (2–3 digits, not starting with 0) + local number of 7–8 digits: 10–12 digits in all.
@@ -34,7 +36,7 @@ class InvalidPhone(ValueError):
 def normalise(raw: object) -> tuple[str, str]:
     """``(digits, kind)`` with kind ``"mobile"`` or ``"landline"``; raises :class:`InvalidPhone`."""
     if raw is None:
-        raise InvalidPhone("empty")
+        raise InvalidPhone(N_("invalid phone number: empty"))
     text = str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():  # Excel stores 13812345678 as 13812345678.0
         text = str(int(raw))
@@ -46,16 +48,16 @@ def normalise(raw: object) -> tuple[str, str]:
     elif text.startswith("86") and len(text) == 13:
         text = text[2:]
     if not text:
-        raise InvalidPhone("empty")
+        raise InvalidPhone(N_("invalid phone number: empty"))
     if not text.isdigit():
-        raise InvalidPhone("not a number")
+        raise InvalidPhone(N_("invalid phone number: not a number"))
     if MOBILE.fullmatch(text):
         return text, "mobile"
     if LANDLINE.fullmatch(text) and 10 <= len(text) <= 12:
         return text, "landline"
     if text.startswith("1"):
-        raise InvalidPhone("not a mainland mobile number (11 digits starting 13–19)")
-    raise InvalidPhone("not a mobile number or a landline with its area code")
+        raise InvalidPhone(N_("invalid phone number: not a mainland mobile number (11 digits starting 13–19)"))
+    raise InvalidPhone(N_("invalid phone number: not a mobile number or a landline with its area code"))
 
 
 def mask(value: object) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..i18n import N_
+
 AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
 FIELDS = ("phone", "region", "urban", "sex", "age", "age_band")
 REQUIRED = ("phone", "region")
@@ -40,31 +42,31 @@ def _text(value: object) -> str:
 def parse_urban(value: object) -> bool:
     text = _text(value).lower()
     if not text:
-        raise BadValue("missing: 城镇/农村 (urban/rural) is needed")
+        raise BadValue(N_("missing: 城镇/农村 (urban/rural) is needed"))
     if text not in _URBAN:
-        raise BadValue("not 城镇/农村 (urban/rural)")
+        raise BadValue(N_("not 城镇/农村 (urban/rural)"))
     return _URBAN[text]
 
 
 def parse_sex(value: object) -> str:
     text = _text(value).lower()
     if not text:
-        raise BadValue("missing: 男/女 is needed")
+        raise BadValue(N_("missing: 男/女 is needed"))
     if text not in _SEX:
-        raise BadValue("not 男/女 (M/F)")
+        raise BadValue(N_("not 男/女 (M/F)"))
     return _SEX[text]
 
 
 def parse_age(value: object) -> int:
     text = _text(value)
     if not text:
-        raise BadValue("missing: an age in years is needed")
+        raise BadValue(N_("missing: an age in years is needed"))
     try:
         age = int(float(text))
     except ValueError as exc:
-        raise BadValue("not a whole number of years") from exc
+        raise BadValue(N_("not a whole number of years")) from exc
     if not 0 <= age <= 120:
-        raise BadValue("not an age between 0 and 120")
+        raise BadValue(N_("not an age between 0 and 120"))
     return age
 
 
@@ -84,11 +86,11 @@ def age_band(age: int) -> str | None:
 def parse_age_band(value: object) -> str:
     text = _text(value).replace("–", "-").replace("—", "-").replace(" ", "").replace("岁", "")
     if not text:
-        raise BadValue("missing: an age band is needed")
+        raise BadValue(N_("missing: an age band is needed"))
     if text in ("60-65", "60以上", "60及以上", "60-"):
         text = "60+"
     if text not in AGE_BANDS:
-        raise BadValue(f"not one of the age bands {', '.join(AGE_BANDS)}")
+        raise BadValue(N_("not one of the age bands 18-29, 30-44, 45-59, 60+"))
     return text
 
 

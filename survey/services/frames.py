@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from .. import queue
 from ..errors import NotFound, ValidationError
 from ..extensions import db
+from ..i18n import N_
 from ..models import Frame, FrameImport, FrameUnit, Region, User
 from ..models.types import utcnow
 from ..phones import InvalidPhone, PhoneVault, mask, normalise
@@ -275,23 +276,24 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
             digits, kind = normalise(raw_phone)
             digest = phones.digest(digits)
             if digest in seen:
-                row_errors.append((mapping["phone"], mask(digits), f"duplicate of row {seen[digest]} in this file"))
+                row_errors.append((mapping["phone"], mask(digits), N_("duplicate of row %(row)s in this file"),
+                                   {"row": seen[digest]}))
             elif digest in existing:
-                row_errors.append((mapping["phone"], mask(digits), "already in this frame"))
+                row_errors.append((mapping["phone"], mask(digits), N_("already in this frame"), None))
         except InvalidPhone as exc:
-            row_errors.append((mapping["phone"], mask(raw_phone), f"invalid phone number: {exc}"))
+            row_errors.append((mapping["phone"], mask(raw_phone), str(exc), None))
         raw_region = values[region_at]
         region_id = regions.get(str(raw_region).strip().lower()) if raw_region not in (None, "") else None
         if region_id is None:
-            reason = "missing region" if raw_region in (None, "") else "unknown region"
-            row_errors.append((mapping["region"], str(raw_region or ""), reason))
+            reason = N_("missing region") if raw_region in (None, "") else N_("unknown region")
+            row_errors.append((mapping["region"], str(raw_region or ""), reason, None))
         urban = sex = age = band = None
         for name, index, parse, heading in parsers:
             raw = values[index]
             try:
                 parsed = parse(raw)
             except BadValue as exc:
-                row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc)))
+                row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc), None))
                 continue
             if name == "urban":
                 urban = parsed
@@ -300,13 +302,13 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
             elif name == "age":
                 age, band = parsed, age_band(parsed)
                 if band is None:
-                    row_errors.append((heading, str(parsed), "younger than 18: not in the survey population"))
+                    row_errors.append((heading, str(parsed), N_("younger than 18: not in the survey population"), None))
             else:
                 band = parsed
         if row_errors:
             bad += 1
             if len(errors) < MAX_STORED_ERRORS:
-                errors.extend({"row": number, "column": c, "value": v, "reason": r} for c, v, r in row_errors)
+                errors.extend(_error(number, c, v, r, p) for c, v, r, p in row_errors)
             if digest is not None and digest not in seen:
                 seen[digest] = number
             continue
@@ -326,6 +328,23 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
     return rows_read, good, bad, errors, [name for _, name in extra_columns]
 
 
+def _error(row: int, column: str, value: str, template: str, params: dict | None) -> dict[str, Any]:
+    """An error row: the English reason, plus its template and values so a page can translate it."""
+    return {"row": row, "column": column, "value": value, "reason": template % params if params else template,
+            "template": template, "params": params or {}}
+
+
+def localise_errors(errors: list[dict[str, Any]], gettext: Callable[..., str]) -> list[dict[str, Any]]:
+    """The same error rows with reasons in the reader's language."""
+    out = []
+    for e in errors:
+        template = e.get("template")
+        reason = gettext(template, **e.get("params", {})) if template else gettext(e.get("reason") or
+                                                                                   e.get("message", ""))
+        out.append({**e, "reason": reason})
+    return out
+
+
 def _plain(value: object) -> object:
     """Cell values as JSON can hold them (dates from XLSX become ISO text)."""
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -333,14 +352,15 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def error_report_csv(record: FrameImport) -> str:
+def error_report_csv(record: FrameImport, gettext: Callable[..., str] | None = None) -> str:
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "value", "reason"])
-    for error in record.errors:
+    errors = localise_errors(record.errors, gettext) if gettext else record.errors
+    for error in errors:
         writer.writerow([error.get("row", ""), error.get("column", error.get("field", "")), error.get("value", ""),
                          error.get("reason", error.get("message", ""))])
     if record.rejected and len(record.errors) >= MAX_STORED_ERRORS:

@@ -103,11 +103,12 @@ def mapping(token: str):
 @bp.get("/imports/<int:import_id>")
 def import_status(import_id: int):
     record = frames.get_import(import_id)
-    return render_template("frames/import.html", record=record, errors=record.errors[:200])
+    return render_template("frames/import.html", record=record,
+                           errors=frames.localise_errors(record.errors[:200], _))
 
 
 @bp.get("/imports/<int:import_id>/errors.csv")
 def import_errors(import_id: int):
     record = frames.get_import(import_id)
-    return Response(frames.error_report_csv(record), mimetype="text/csv",
+    return Response(frames.error_report_csv(record, _), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=frame-import-{record.id}-errors.csv"})

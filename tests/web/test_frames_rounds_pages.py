@@ -59,9 +59,9 @@ def test_a_bad_file_shows_its_problems_and_offers_the_report(as_role, db, redis)
     record = db.session.scalars(select(FrameImport)).one()
     frames.run_import(record.id, uploaded_file(coordinator, location))
     page = coordinator.get(f"/frames/imports/{record.id}").get_data(as_text=True)
-    assert "火星区" in page and "unknown region" in page
+    assert "火星区" in page and "未知区县" in page
     report = coordinator.get(f"/frames/imports/{record.id}/errors.csv")
-    assert report.mimetype == "text/csv" and "unknown region" in report.get_data(as_text=True)
+    assert report.mimetype == "text/csv" and "未知区县" in report.get_data(as_text=True)
 
 
 def test_uploading_something_else_is_refused_with_a_message(as_role, db):
