@@ -16,9 +16,10 @@ class Result:
     value: float
     unit: str
     baseline: float | None = None
-    target: float | None = None  # minimum acceptable ratio (value / baseline), or None
+    target: float | None = None  # acceptable ratio (value / baseline) — or value, with absolute=True
     higher_is_better: bool = True
     note: str = ""
+    absolute: bool = False  # the target is on the value itself (e.g. ≥ 100,000 rows/s), not the ratio
 
     @property
     def ratio(self) -> float | None:
@@ -28,13 +29,16 @@ class Result:
 
     @property
     def meets_target(self) -> bool | None:
-        if self.target is None or self.ratio is None:
+        measured = self.value if self.absolute else self.ratio
+        if self.target is None or measured is None:
             return None
-        return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
+        return measured >= self.target if self.higher_is_better else measured <= self.target
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("higher_is_better")
+        data.pop("absolute")
+        data["target_applies_to"] = "value" if self.absolute else "ratio"
         return {**data, "ratio": self.ratio, "meets_target": self.meets_target}
 
 
@@ -61,7 +65,8 @@ def table(results: list[Result]) -> str:
     rows = [header]
     for r in results:
         ok = {True: "yes", False: "NO", None: ""}[r.meets_target]
-        target = "" if r.target is None else ("≥ " if r.higher_is_better else "≤ ") + _fmt(r.target)
+        target = "" if r.target is None else (("≥ " if r.higher_is_better else "≤ ") + _fmt(r.target)
+                                               + (f" {r.unit}" if r.absolute else "×"))
         rows.append((r.name, r.metric, _fmt(r.value), r.unit, _fmt(r.baseline), _fmt(r.ratio), target, ok))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

@@ -37,6 +37,8 @@ def normalise(raw: object) -> tuple[str, str]:
     """``(digits, kind)`` with kind ``"mobile"`` or ``"landline"``; raises :class:`InvalidPhone`."""
     if raw is None:
         raise InvalidPhone(N_("invalid phone number: empty"))
+    if type(raw) is str and len(raw) == 11 and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789":
+        return raw, "mobile"  # the common case, without the general clean-up below (the import's hot path)
     text = str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():  # Excel stores 13812345678 as 13812345678.0
         text = str(int(raw))

@@ -71,6 +71,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_frame_unit')),
     sa.UniqueConstraint('frame_id', 'phone_hash', name=op.f('uq_frame_unit_frame_id_phone_hash'))
     )
+    with op.batch_alter_table('frame_unit', schema=None) as batch_op:
+        batch_op.create_index('ix_frame_unit_frame_id_id', ['frame_id', 'id'], unique=False)
+
     op.create_table('survey_round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -137,6 +140,9 @@ def downgrade():
 
     op.drop_table('stratum')
     op.drop_table('survey_round')
+    with op.batch_alter_table('frame_unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_frame_unit_frame_id_id')
+
     op.drop_table('frame_unit')
     with op.batch_alter_table('frame_import', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_frame_import_frame_id'))

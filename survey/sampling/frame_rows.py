@@ -40,6 +40,8 @@ def _text(value: object) -> str:
 
 
 def parse_urban(value: object) -> bool:
+    if value in _URBAN:  # exact spellings first: the import's hot path
+        return _URBAN[value]
     text = _text(value).lower()
     if not text:
         raise BadValue(N_("missing: 城镇/农村 (urban/rural) is needed"))
@@ -49,6 +51,8 @@ def parse_urban(value: object) -> bool:
 
 
 def parse_sex(value: object) -> str:
+    if value in _SEX:
+        return _SEX[value]
     text = _text(value).lower()
     if not text:
         raise BadValue(N_("missing: 男/女 is needed"))
@@ -58,6 +62,10 @@ def parse_sex(value: object) -> str:
 
 
 def parse_age(value: object) -> int:
+    if type(value) is str and value.isdigit() and len(value) <= 3:
+        age = int(value)
+        if age <= 120:
+            return age
     text = _text(value)
     if not text:
         raise BadValue(N_("missing: an age in years is needed"))

@@ -83,15 +83,18 @@ def _csv_rows(path: Path, encoding: str | None, header: bool = False) -> Iterato
         sample = text.read(16_384)
         text.seek(0)
         reader = csv.reader(text, _dialect(sample))
+        position = 0
         for number, values in enumerate(reader, start=1):
             if number == 1:
                 if header:
                     yield number, values, 0
                     return
                 continue
-            if not any(v.strip() for v in values):
+            if not any(values) or not any(v.strip() for v in values):
                 continue  # blank lines are not rows
-            yield number, values, raw.tell()
+            if number % 1024 == 0:  # the position is only for progress: asking the file each row costs
+                position = raw.tell()
+            yield number, values, position
     finally:
         raw.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ def region_lookup() -> dict[str, int]:
     lookup: dict[str, int] = {}
     for region in db.session.scalars(select(Region).where(Region.parent_id.is_not(None))):
         for spelling in (region.code, region.name_zh, region.name_en):
+            lookup[spelling] = region.id  # exact spelling: one dict look-up per row
             lookup[spelling.strip().lower()] = region.id
     return lookup
 
@@ -255,7 +257,7 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
     parsers = [(name, column[name], parse, mapping[name]) for name, parse in
                (("urban", parse_urban), ("sex", parse_sex), ("age", parse_age), ("age_band", parse_age_band))
                if name in column]
-    encode_extra = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode_extra = _extra_encoder([name for _, name in extra_columns])
     width = max(column.values()) + 1
 
     def flush() -> None:
@@ -283,7 +285,9 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
         except InvalidPhone as exc:
             row_errors.append((mapping["phone"], mask(raw_phone), str(exc), None))
         raw_region = values[region_at]
-        region_id = regions.get(str(raw_region).strip().lower()) if raw_region not in (None, "") else None
+        region_id = regions.get(raw_region) if type(raw_region) is str else None
+        if region_id is None and raw_region not in (None, ""):
+            region_id = regions.get(str(raw_region).strip().lower())
         if region_id is None:
             reason = N_("missing region") if raw_region in (None, "") else N_("unknown region")
             row_errors.append((mapping["region"], str(raw_region or ""), reason, None))
@@ -313,11 +317,8 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
                 seen[digest] = number
             continue
         seen[digest] = number
-        extra = None
-        if extra_columns:
-            kept = {name: _plain(values[i]) for i, name in extra_columns if i < len(values) and values[i] not in
-                    (None, "")}
-            extra = encode_extra(kept) if kept else None
+        extra = encode_extra([values[i] if i < len(values) else None for i, _ in extra_columns]) \
+            if extra_columns else None
         batch.append([digest, kind, region_id, urban, sex, age, band, extra])
         numbers.append(digits)
         good += 1
@@ -343,6 +344,25 @@ def localise_errors(errors: list[dict[str, Any]], gettext: Callable[..., str]) -
                                                                                    e.get("message", ""))
         out.append({**e, "reason": reason})
     return out
+
+
+def _extra_encoder(names: list[str]) -> Callable[[list[object]], str | None]:
+    """The JSON text of a row's extra columns (empty cells left out), built without a dict per row."""
+    keys = [encode_basestring(name) + ":" for name in names]
+    general = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def encode(values: list[object]) -> str | None:
+        parts = []
+        for key, value in zip(keys, values, strict=True):
+            if value is None or value == "":
+                continue
+            if type(value) is str:
+                parts.append(key + encode_basestring(value))
+            else:
+                parts.append(key + general(_plain(value)))
+        return "{" + ",".join(parts) + "}" if parts else None
+
+    return encode
 
 
 def _plain(value: object) -> object:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, case, delete, func, literal, select
 
 from .. import queue
 from ..errors import InvalidState, NotFound, ValidationError
@@ -191,18 +191,16 @@ def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = 
     report(0, 4, "reading the frame")
     keys = _Keys(design.strata)
     exclude = _recent_rounds(round_, design.exclude_recent_rounds)
-    rows = db.session.execute(select(FrameUnit.id, *_columns(design.strata))
-                              .where(_eligible(round_.frame_id, exclude)).order_by(FrameUnit.id)).all()
-    if not rows:
+    unit_ids, codes, distinct = _stratum_codes(round_.frame_id, design.strata, exclude, keys)
+    if not len(unit_ids):
         raise ValidationError("the frame has no units left to draw from", details=[{"field": "frame_id",
                                                                                       "message": "empty"}])
-    unit_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    values = [tuple(r[1:]) for r in rows]
-    complete = np.fromiter((all(v is not None for v in vs) for vs in values), dtype=bool, count=len(values))
-    distinct = sorted({v for v, ok in zip(values, complete, strict=True) if ok}, key=keys.rank)
-    code_of = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter((code_of.get(v, -1) for v in values), dtype=np.int64, count=len(values))
-    del rows, values
+    complete = codes >= 0
+    present = np.unique(codes[complete])  # stratum codes that occur, in rank order
+    position_of = np.full(int(present.max()) + 1 if len(present) else 1, -1, dtype=np.int64)
+    position_of[present] = np.arange(len(present))
+    codes = np.where(complete, position_of[np.maximum(codes, 0)], -1)
+    distinct = [distinct(int(code)) for code in present]
     populations = np.bincount(codes[complete], minlength=len(distinct))
     report(1, 4, "allocating")
     stratum_keys = [keys.key(v) for v in distinct]
@@ -235,6 +233,56 @@ def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = 
     db.session.commit()
     report(4, 4, "done")
     return round_
+
+
+def fetch_integers(query, *, columns: int) -> np.ndarray:
+    """Run a query of integer columns straight through the driver into an int64 array (10⁶ rows in well
+    under a second; SQLAlchemy's Row objects would take several)."""
+    connection = db.session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()  # the DBAPI cursor: plain tuples, which NumPy reads at C speed
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return np.array(rows, dtype=np.int64).reshape(-1, columns)
+
+
+def _stratum_codes(frame_id: int, variables: tuple[str, ...], exclude: list[int], keys: _Keys):
+    """Unit ids and one stratum code per unit, computed by the database (two integer columns to read).
+
+    The code is a mixed-radix number of each variable's rank (region by position, then 城镇/农村,
+    男/女, age bands in order), so sorting codes sorts strata as the preview does; -1 marks a unit
+    with a missing value. Returns ``(unit_ids, codes, decode)`` where ``decode(code)`` gives the
+    variables' values.
+    """
+    levels: list[list] = []
+    parts = []
+    for name in variables:
+        if name == "region":
+            values = sorted(keys.region_code, key=lambda rid: keys.region_rank[rid])
+            column = FrameUnit.region_id
+        else:
+            values = _ORDER[name]
+            column = getattr(FrameUnit, name)
+        levels.append(values)
+        parts.append(case(*[(column == v, i) for i, v in enumerate(values)], else_=None))
+    code = literal(0)
+    for part, values in zip(parts, levels, strict=True):
+        code = code * len(values) + part
+    query = (select(FrameUnit.id, func.coalesce(code, -1)).where(_eligible(frame_id, exclude))
+             .order_by(FrameUnit.id))
+    table = fetch_integers(query, columns=2)
+
+    def decode(value: int) -> tuple:
+        out = []
+        for values in reversed(levels):
+            value, index = divmod(value, len(values))
+            out.append(values[index])
+        return tuple(reversed(out))
+
+    return table[:, 0], table[:, 1], decode
 
 
 def _initial_replicates(s) -> int:
