@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -246,7 +247,8 @@ def fetch_integers(query, *, columns: int) -> np.ndarray:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return np.array(rows, dtype=np.int64).reshape(-1, columns)
+    flat = itertools.chain.from_iterable(rows)
+    return np.fromiter(flat, dtype=np.int64, count=len(rows) * columns).reshape(-1, columns)
 
 
 def _stratum_codes(frame_id: int, variables: tuple[str, ...], exclude: list[int], keys: _Keys):
