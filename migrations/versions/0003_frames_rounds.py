@@ -64,6 +64,7 @@ def upgrade():
     sa.Column('sex', sa.String(length=1), nullable=True),
     sa.Column('age', sa.Integer(), nullable=True),
     sa.Column('age_band', sa.String(length=10), nullable=True),
+    sa.Column('cell', sa.Integer(), nullable=False),
     sa.Column('extra', sa.JSON(), nullable=True),
     sa.CheckConstraint("sex IN ('M', 'F')", name=op.f('ck_frame_unit_sex_known')),
     sa.ForeignKeyConstraint(['frame_id'], ['frame.id'], name=op.f('fk_frame_unit_frame_id_frame'), ondelete='CASCADE'),
@@ -72,7 +73,7 @@ def upgrade():
     sa.UniqueConstraint('frame_id', 'phone_hash', name=op.f('uq_frame_unit_frame_id_phone_hash'))
     )
     with op.batch_alter_table('frame_unit', schema=None) as batch_op:
-        batch_op.create_index('ix_frame_unit_frame_id_id', ['frame_id', 'id'], unique=False)
+        batch_op.create_index('ix_frame_unit_frame_id_id_cell', ['frame_id', 'id', 'cell'], unique=False)
 
     op.create_table('survey_round',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -141,7 +142,7 @@ def downgrade():
     op.drop_table('stratum')
     op.drop_table('survey_round')
     with op.batch_alter_table('frame_unit', schema=None) as batch_op:
-        batch_op.drop_index('ix_frame_unit_frame_id_id')
+        batch_op.drop_index('ix_frame_unit_frame_id_id_cell')
 
     op.drop_table('frame_unit')
     with op.batch_alter_table('frame_import', schema=None) as batch_op:

@@ -39,8 +39,8 @@ class FrameUnit(db.Model):
     __table_args__ = (
         # Also the index for "is this number in this frame" and for contact history (frame, hash).
         UniqueConstraint("frame_id", "phone_hash"),
-        # Reads a frame's units in id order (the draw) sequentially instead of hopping through the hash index.
-        Index("ix_frame_unit_frame_id_id", "frame_id", "id"),
+        # Covers the draw's read: (id, cell) of a frame's units in id order, from the index alone.
+        Index("ix_frame_unit_frame_id_id_cell", "frame_id", "id", "cell"),
         CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
     )
 
@@ -54,6 +54,8 @@ class FrameUnit(db.Model):
     sex: Mapped[str | None] = mapped_column(String(1))
     age: Mapped[int | None]
     age_band: Mapped[str | None] = mapped_column(String(10))
+    # region, urban, sex and age band in one integer (sampling.frame_rows.cell_code): what a draw reads
+    cell: Mapped[int]
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     region: Mapped[Region] = relationship()

@@ -111,3 +111,30 @@ def guess_mapping(header: Sequence[str]) -> dict[str, str]:
             if field not in mapping and key in names:
                 mapping[field] = column
     return mapping
+
+
+# A unit's "cell": all four stratum variables in one integer, so a draw reads two integer columns
+# (id, cell) whatever its strata. Each variable has one extra level for "missing".
+URBAN_LEVELS = (True, False)
+SEX_LEVELS = ("M", "F")
+
+
+def cell_code(region_id: int, urban: bool | None, sex: str | None, band: str | None) -> int:
+    u = 2 if urban is None else (0 if urban else 1)
+    x = 2 if sex is None else SEX_LEVELS.index(sex)
+    b = 4 if band is None else AGE_BANDS.index(band)
+    return ((region_id * 3 + u) * 3 + x) * 5 + b
+
+
+def cell_parts(cells):
+    """Inverse of :func:`cell_code` for NumPy arrays: (region_id, urban level, sex level, band level),
+    each level −1 when missing."""
+    band = cells % 5
+    sex = (cells // 5) % 3
+    urban = (cells // 15) % 3
+    region = cells // 45
+    return region, _missing(urban, 2), _missing(sex, 2), _missing(band, 4)
+
+
+def _missing(levels, missing_level):
+    return levels * (levels != missing_level) - (levels == missing_level)

@@ -23,6 +23,7 @@ from ..sampling.frame_rows import (
     REQUIRED,
     BadValue,
     age_band,
+    cell_code,
     parse_age,
     parse_age_band,
     parse_sex,
@@ -217,7 +218,7 @@ def _finish(record_id: int, status: str, *, rows_read: int = 0, imported: int = 
 
 
 UNIT_COLUMNS = ("frame_id", "phone_hash", "phone_enc", "phone_kind", "region_id", "urban", "sex", "age", "age_band",
-                "extra")
+                "cell", "extra")
 
 
 def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -319,7 +320,7 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress)
         seen[digest] = number
         extra = encode_extra([values[i] if i < len(values) else None for i, _ in extra_columns]) \
             if extra_columns else None
-        batch.append([digest, kind, region_id, urban, sex, age, band, extra])
+        batch.append([digest, kind, region_id, urban, sex, age, band, cell_code(region_id, urban, sex, band), extra])
         numbers.append(digits)
         good += 1
         if len(batch) >= BATCH:

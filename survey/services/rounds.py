@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, delete, func, literal, select
+from sqlalchemy import and_, delete, func, select
 
 from .. import queue
 from ..errors import InvalidState, NotFound, ValidationError
@@ -20,7 +20,7 @@ from ..models.types import utcnow
 from ..phones import mask
 from ..sampling import select as draw_sample
 from ..sampling.design import Design, Plan, plan
-from ..sampling.frame_rows import AGE_BANDS
+from ..sampling.frame_rows import AGE_BANDS, SEX_LEVELS, URBAN_LEVELS, cell_parts
 from . import audit
 from .frames import bulk_insert, vault
 
@@ -252,39 +252,38 @@ def fetch_integers(query, *, columns: int) -> np.ndarray:
 
 
 def _stratum_codes(frame_id: int, variables: tuple[str, ...], exclude: list[int], keys: _Keys):
-    """Unit ids and one stratum code per unit, computed by the database (two integer columns to read).
+    """Unit ids and one stratum code per unit, from the units' cells (two integer columns to read).
 
-    The code is a mixed-radix number of each variable's rank (region by position, then 城镇/农村,
-    男/女, age bands in order), so sorting codes sorts strata as the preview does; -1 marks a unit
-    with a missing value. Returns ``(unit_ids, codes, decode)`` where ``decode(code)`` gives the
+    The code is a mixed-radix number of each chosen variable's rank (region by position, then
+    城镇/农村, 男/女, age bands in order), so sorting codes sorts strata as the preview does; −1 marks
+    a unit with a missing value. Returns ``(unit_ids, codes, decode)`` where ``decode(code)`` gives the
     variables' values.
     """
-    levels: list[list] = []
-    parts = []
+    table = fetch_integers(select(FrameUnit.id, FrameUnit.cell).where(_eligible(frame_id, exclude))
+                           .order_by(FrameUnit.id), columns=2)
+    region_id, urban, sex, band = cell_parts(table[:, 1])
+    region_ids = sorted(keys.region_code, key=lambda rid: keys.region_rank[rid])
+    region_rank = np.full(max(region_ids, default=0) + 1, -1, dtype=np.int64)
+    region_rank[region_ids] = np.arange(len(region_ids))
+    ranks = {"region": np.where(region_id < len(region_rank), region_rank[np.minimum(region_id, len(region_rank) - 1)],
+                                -1),
+             "urban": urban, "sex": sex, "age_band": band}
+    levels = {"region": region_ids, "urban": list(URBAN_LEVELS), "sex": list(SEX_LEVELS), "age_band": list(AGE_BANDS)}
+    codes = np.zeros(len(table), dtype=np.int64)
+    missing = np.zeros(len(table), dtype=bool)
     for name in variables:
-        if name == "region":
-            values = sorted(keys.region_code, key=lambda rid: keys.region_rank[rid])
-            column = FrameUnit.region_id
-        else:
-            values = _ORDER[name]
-            column = getattr(FrameUnit, name)
-        levels.append(values)
-        parts.append(case(*[(column == v, i) for i, v in enumerate(values)], else_=None))
-    code = literal(0)
-    for part, values in zip(parts, levels, strict=True):
-        code = code * len(values) + part
-    query = (select(FrameUnit.id, func.coalesce(code, -1)).where(_eligible(frame_id, exclude))
-             .order_by(FrameUnit.id))
-    table = fetch_integers(query, columns=2)
+        codes = codes * len(levels[name]) + ranks[name]
+        missing |= ranks[name] < 0
+    codes[missing] = -1
 
     def decode(value: int) -> tuple:
         out = []
-        for values in reversed(levels):
-            value, index = divmod(value, len(values))
-            out.append(values[index])
+        for name in reversed(variables):
+            value, index = divmod(value, len(levels[name]))
+            out.append(levels[name][index])
         return tuple(reversed(out))
 
-    return table[:, 0], table[:, 1], decode
+    return table[:, 0], codes, decode
 
 
 def _initial_replicates(s) -> int:

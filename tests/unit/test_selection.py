@@ -87,3 +87,15 @@ def test_any_feasible_allocation_is_drawn_exactly(sizes, seed, data):
     assert len(np.unique(sel.rows)) == len(sel.rows) == sum(allocation.values())
     for h, n in allocation.items():
         assert int((strata[sel.rows] == h).sum()) == n
+
+
+@given(st.integers(min_value=1, max_value=10_000), st.sampled_from([True, False, None]),
+       st.sampled_from(["M", "F", None]), st.sampled_from(["18-29", "30-44", "45-59", "60+", None]))
+def test_a_units_cell_holds_its_four_stratum_values(region_id, urban, sex, band):
+    from survey.sampling.frame_rows import AGE_BANDS, SEX_LEVELS, URBAN_LEVELS, cell_code, cell_parts
+
+    parts = cell_parts(np.array([cell_code(region_id, urban, sex, band)]))
+    assert int(parts[0][0]) == region_id
+    assert int(parts[1][0]) == (-1 if urban is None else URBAN_LEVELS.index(urban))
+    assert int(parts[2][0]) == (-1 if sex is None else SEX_LEVELS.index(sex))
+    assert int(parts[3][0]) == (-1 if band is None else AGE_BANDS.index(band))
