@@ -31,6 +31,7 @@ from ..sampling.frame_rows import (
 )
 from . import audit
 from .frame_files import open_frame_file
+from .naming import unique_name
 
 Progress = Callable[[int, int, str], None]
 BATCH = 5_000
@@ -58,13 +59,7 @@ def vault() -> PhoneVault:
 
 
 def create_frame(name: str, *, by: User | None = None, source: str = "import") -> Frame:
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationError("a frame needs a name of 1–100 characters",
-                              details=[{"field": "name", "message": "1–100 characters"}])
-    if db.session.scalar(select(Frame.id).where(Frame.name == name)):
-        raise ValidationError(f"a frame named {name!r} exists already",
-                              details=[{"field": "name", "message": "already taken"}])
+    name = unique_name(Frame, name)
     frame = Frame(name=name, source=source, created_by_id=by.id if by else None)
     db.session.add(frame)
     db.session.flush()

@@ -23,6 +23,7 @@ from ..sampling.design import Design, Plan, plan
 from ..sampling.frame_rows import AGE_BANDS, SEX_LEVELS, URBAN_LEVELS, cell_parts
 from . import audit
 from .frames import bulk_insert, vault
+from .naming import unique_name
 
 Progress = Callable[[int, int, str], None]
 _ORDER = {"urban": [True, False], "sex": ["M", "F"], "age_band": list(AGE_BANDS)}
@@ -30,13 +31,7 @@ LABELS_ZH = {"urban": {True: "城镇", False: "农村"}, "sex": {"M": "男", "F"
 
 
 def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User | None = None) -> Round:
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationError("a round needs a name of 1–100 characters",
-                              details=[{"field": "name", "message": "1–100 characters"}])
-    if db.session.scalar(select(Round.id).where(Round.name == name)):
-        raise ValidationError(f"a round named {name!r} exists already",
-                              details=[{"field": "name", "message": "already taken"}])
+    name = unique_name(Round, name)
     frame = db.session.get(Frame, frame_id)
     if frame is None or frame.status != "ready":
         raise ValidationError("choose a frame that has been imported",
