@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -115,7 +116,7 @@ def region_lookup() -> dict[str, int]:
 
 def import_file(frame_id: int, path: str | Path, mapping: dict[str, str], *, allow_partial: bool = False,
                 import_id: int | None = None, by: User | None = None, progress: Progress | None = None,
-                filename: str | None = None) -> FrameImport:
+                filename: str | None = None, parallel: bool | None = None) -> FrameImport:
     """Import a CSV/XLSX file into a frame, streaming.
 
     Every row is checked; each problem becomes an error row (row, column, value, reason — phone
@@ -136,7 +137,7 @@ def import_file(frame_id: int, path: str | Path, mapping: dict[str, str], *, all
     try:
         source = open_frame_file(path)
         mapping = check_mapping(source.header, mapping)
-        outcome = _load_rows(frame.id, source, mapping, report)
+        outcome = _load_rows(frame.id, source, mapping, report, parallel=parallel)
     except ValidationError as exc:
         db.session.rollback()
         return _finish(record_id, "failed", message=exc.message, errors=exc.details)
@@ -236,93 +237,155 @@ def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress):
-    """One pass over the file: check, hash, encrypt, insert in batches (inside the caller's transaction)."""
-    phones = vault()
-    regions = region_lookup()
-    column = {field: source.header.index(name) for field, name in mapping.items()}
-    extra_columns = [(i, name) for i, name in enumerate(source.header)
-                     if name and name not in mapping.values()]
-    existing = set(db.session.scalars(select(FrameUnit.phone_hash).where(FrameUnit.frame_id == frame_id)))
-    seen: dict[bytes, int] = {}
-    batch: list[list[Any]] = []
-    numbers: list[str] = []
-    errors: list[dict[str, Any]] = []
-    rows_read = good = bad = 0
-    phone_at, region_at = column["phone"], column["region"]
-    parsers = [(name, column[name], parse, mapping[name]) for name, parse in
-               (("urban", parse_urban), ("sex", parse_sex), ("age", parse_age), ("age_band", parse_age_band))
-               if name in column]
-    encode_extra = _extra_encoder([name for _, name in extra_columns])
-    width = max(column.values()) + 1
+PARALLEL_MIN_BYTES = 2_000_000  # below this a helper process costs more than it saves
 
-    def flush() -> None:
-        if batch:
-            tokens = phones.encrypt_many(numbers)
-            bulk_insert("frame_unit", UNIT_COLUMNS, [(frame_id, r[0], tokens[i], *r[1:]) for i, r in enumerate(batch)])
+
+def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress, *, parallel: bool | None = None):
+    """One pass over the file: check, hash, encrypt, insert in batches (inside the caller's transaction).
+
+    For large files the checking, hashing and encryption run in a forked helper process while this
+    one inserts (two cores busy instead of one); the helper never touches the database.
+    """
+    checker = _RowChecker(frame_id, source, mapping, vault(), region_lookup(),
+                          set(db.session.scalars(select(FrameUnit.phone_hash).where(FrameUnit.frame_id == frame_id))))
+    if parallel is None:
+        parallel = source.kind == "csv" and source.size >= PARALLEL_MIN_BYTES and "fork" in mp.get_all_start_methods()
+    batches = _in_helper_process(checker) if parallel else checker.batches()
+    phones = checker.phones
+    for rows, numbers, position, rows_read in batches:
+        # Encryption happens here, in the inserting process: it balances the two processes' work.
+        tokens = phones.encrypt_many(numbers)
+        bulk_insert("frame_unit", UNIT_COLUMNS, [(frame_id, r[0], tokens[i], *r[1:]) for i, r in enumerate(rows)])
+        report(position, source.size, f"{rows_read:,} rows read")
+    return checker.summary
+
+
+def _in_helper_process(checker: _RowChecker):
+    """Run ``checker.batches()`` in a forked process; yield its batches here, then take its summary."""
+    context = mp.get_context("fork")
+    channel = context.Queue(maxsize=4)  # back-pressure: the helper never runs far ahead of the inserts
+    helper = context.Process(target=_helper_main, args=(checker, channel), daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, payload = channel.get()
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                checker.summary = payload
+                return
+            else:
+                raise RuntimeError(f"the frame import helper failed: {payload}")
+    finally:
+        helper.join(timeout=10)
+        if helper.is_alive():
+            helper.kill()
+
+
+def _helper_main(checker: _RowChecker, channel) -> None:
+    try:
+        for batch in checker.batches():
+            channel.put(("batch", batch))
+        channel.put(("done", checker.summary))
+    except BaseException as exc:  # report anything, including a damaged file, to the parent
+        channel.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _RowChecker:
+    """Checks and hashes a file's rows; yields batches of checked rows with their numbers. No database access."""
+
+    def __init__(self, frame_id: int, source, mapping: dict[str, str], phones: PhoneVault, regions: dict[str, int],
+                 existing: set[bytes]) -> None:
+        self.frame_id, self.source, self.mapping = frame_id, source, mapping
+        self.phones, self.regions, self.existing = phones, regions, existing
+        self.summary: tuple = (0, 0, 0, [], [])
+
+    def batches(self):
+        source, mapping, phones, regions, existing = self.source, self.mapping, self.phones, self.regions, self.existing
+        column = {field: source.header.index(name) for field, name in mapping.items()}
+        extra_columns = [(i, name) for i, name in enumerate(source.header)
+                         if name and name not in mapping.values()]
+        seen: dict[bytes, int] = {}
+        batch: list[list[Any]] = []
+        numbers: list[str] = []
+        errors: list[dict[str, Any]] = []
+        rows_read = good = bad = 0
+        phone_at, region_at = column["phone"], column["region"]
+        parsers = [(name, column[name], parse, mapping[name]) for name, parse in
+                   (("urban", parse_urban), ("sex", parse_sex), ("age", parse_age), ("age_band", parse_age_band))
+                   if name in column]
+        encode_extra = _extra_encoder([name for _, name in extra_columns])
+        width = max(column.values()) + 1
+
+        def ready() -> tuple[list[list[Any]], list[str]]:
+            out = (batch[:], numbers[:])
             batch.clear()
             numbers.clear()
+            return out
 
-    for number, values, position in source.rows():
-        rows_read += 1
-        if len(values) < width:
-            values = [*values, *([None] * (width - len(values)))]
-        row_errors = []
-        raw_phone = values[phone_at]
-        digest = digits = kind = None
-        try:
-            digits, kind = normalise(raw_phone)
-            digest = phones.digest(digits)
-            if digest in seen:
-                row_errors.append((mapping["phone"], mask(digits), N_("duplicate of row %(row)s in this file"),
-                                   {"row": seen[digest]}))
-            elif digest in existing:
-                row_errors.append((mapping["phone"], mask(digits), N_("already in this frame"), None))
-        except InvalidPhone as exc:
-            row_errors.append((mapping["phone"], mask(raw_phone), str(exc), None))
-        raw_region = values[region_at]
-        region_id = regions.get(raw_region) if type(raw_region) is str else None
-        if region_id is None and raw_region not in (None, ""):
-            region_id = regions.get(str(raw_region).strip().lower())
-        if region_id is None:
-            reason = N_("missing region") if raw_region in (None, "") else N_("unknown region")
-            row_errors.append((mapping["region"], str(raw_region or ""), reason, None))
-        urban = sex = age = band = None
-        for name, index, parse, heading in parsers:
-            raw = values[index]
+        position = 0
+        for number, values, position in source.rows():
+            rows_read += 1
+            if len(values) < width:
+                values = [*values, *([None] * (width - len(values)))]
+            row_errors = []
+            raw_phone = values[phone_at]
+            digest = digits = kind = None
             try:
-                parsed = parse(raw)
-            except BadValue as exc:
-                row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc), None))
+                digits, kind = normalise(raw_phone)
+                digest = phones.digest(digits)
+                if digest in seen:
+                    row_errors.append((mapping["phone"], mask(digits), N_("duplicate of row %(row)s in this file"),
+                                       {"row": seen[digest]}))
+                elif digest in existing:
+                    row_errors.append((mapping["phone"], mask(digits), N_("already in this frame"), None))
+            except InvalidPhone as exc:
+                row_errors.append((mapping["phone"], mask(raw_phone), str(exc), None))
+            raw_region = values[region_at]
+            region_id = regions.get(raw_region) if type(raw_region) is str else None
+            if region_id is None and raw_region not in (None, ""):
+                region_id = regions.get(str(raw_region).strip().lower())
+            if region_id is None:
+                reason = N_("missing region") if raw_region in (None, "") else N_("unknown region")
+                row_errors.append((mapping["region"], str(raw_region or ""), reason, None))
+            urban = sex = age = band = None
+            for name, index, parse, heading in parsers:
+                raw = values[index]
+                try:
+                    parsed = parse(raw)
+                except BadValue as exc:
+                    row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc), None))
+                    continue
+                if name == "urban":
+                    urban = parsed
+                elif name == "sex":
+                    sex = parsed
+                elif name == "age":
+                    age, band = parsed, age_band(parsed)
+                    if band is None:
+                        row_errors.append((heading, str(parsed), N_("younger than 18: not in the survey population"),
+                                           None))
+                else:
+                    band = parsed
+            if row_errors:
+                bad += 1
+                if len(errors) < MAX_STORED_ERRORS:
+                    errors.extend(_error(number, c, v, r, p) for c, v, r, p in row_errors)
+                if digest is not None and digest not in seen:
+                    seen[digest] = number
                 continue
-            if name == "urban":
-                urban = parsed
-            elif name == "sex":
-                sex = parsed
-            elif name == "age":
-                age, band = parsed, age_band(parsed)
-                if band is None:
-                    row_errors.append((heading, str(parsed), N_("younger than 18: not in the survey population"), None))
-            else:
-                band = parsed
-        if row_errors:
-            bad += 1
-            if len(errors) < MAX_STORED_ERRORS:
-                errors.extend(_error(number, c, v, r, p) for c, v, r, p in row_errors)
-            if digest is not None and digest not in seen:
-                seen[digest] = number
-            continue
-        seen[digest] = number
-        extra = encode_extra([values[i] if i < len(values) else None for i, _ in extra_columns]) \
-            if extra_columns else None
-        batch.append([digest, kind, region_id, urban, sex, age, band, cell_code(region_id, urban, sex, band), extra])
-        numbers.append(digits)
-        good += 1
-        if len(batch) >= BATCH:
-            flush()
-            report(position, source.size, f"{rows_read:,} rows read")
-    flush()
-    return rows_read, good, bad, errors, [name for _, name in extra_columns]
+            seen[digest] = number
+            extra = encode_extra([values[i] if i < len(values) else None for i, _ in extra_columns]) \
+                if extra_columns else None
+            batch.append([digest, kind, region_id, urban, sex, age, band, cell_code(region_id, urban, sex, band),
+                          extra])
+            numbers.append(digits)
+            good += 1
+            if len(batch) >= BATCH:
+                yield (*ready(), position, rows_read)
+        if batch:
+            yield (*ready(), position, rows_read)
+        self.summary = (rows_read, good, bad, errors, [name for _, name in extra_columns])
 
 
 def _error(row: int, column: str, value: str, template: str, params: dict | None) -> dict[str, Any]:

@@ -151,3 +151,29 @@ def test_abandoned_uploads_are_purged_after_a_day(app, db):
     assert frames.purge_uploads() == 1
     assert not old.exists() and new.exists()
     new.unlink()
+
+
+def test_the_helper_process_imports_exactly_what_the_single_process_path_does(db, frame, tmp_path):
+    rows = [row for row, _ in BAD_ROWS] + [["13000000001", "汶阳市", "城镇", "女", "22", "x"]]
+    path = write_csv(tmp_path / "bad.csv", rows)
+    inline = frames.import_file(frame.id, path, MAPPING, allow_partial=True, parallel=False)
+    inline_units = db.session.execute(select(FrameUnit.phone_hash, FrameUnit.region_id, FrameUnit.cell, FrameUnit.extra)
+                                      .order_by(FrameUnit.phone_hash)).all()
+    other = frames.create_frame("another")
+    helper = frames.import_file(other.id, path, MAPPING, allow_partial=True, parallel=True)
+    helper_units = db.session.execute(select(FrameUnit.phone_hash, FrameUnit.region_id, FrameUnit.cell, FrameUnit.extra)
+                                      .where(FrameUnit.frame_id == other.id).order_by(FrameUnit.phone_hash)).all()
+    assert (helper.imported, helper.rejected, helper.errors) == (inline.imported, inline.rejected, inline.errors)
+    assert helper_units == inline_units and len(helper_units) == 2
+
+
+def test_a_failure_in_the_helper_process_fails_the_import_cleanly(db, frame, tmp_path, monkeypatch):
+    def broken(self):
+        raise OSError("disk went away")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(frames._RowChecker, "batches", broken)
+    with pytest.raises(RuntimeError, match="disk went away"):
+        frames.import_file(frame.id, write_csv(tmp_path / "f.csv", GOOD), MAPPING, parallel=True)
+    db.session.rollback()
+    assert units(db, frame) == 0
