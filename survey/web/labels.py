@@ -20,6 +20,7 @@ STATUS_LABELS = {
     "fielding": _l("in the field"),
     "closed": _l("closed"), "reported": _l("reported"), "pending": _l("waiting"), "running": _l("running"),
     "done": _l("done"), "rejected": _l("rejected: nothing imported"), "failed": _l("failed"),
+    "empty": _l("empty"), "importing": _l("importing"), "ready": _l("ready"),
 }
 
 
