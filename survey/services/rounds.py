@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import and_, delete, func, select
 
 from .. import queue
-from ..errors import InvalidState, NotFound, ValidationError
+from ..errors import DomainError, InvalidState, NotFound, ValidationError
 from ..extensions import db
 from ..models import Case, Frame, FrameUnit, Region, Round, Stratum, User
 from ..models.types import utcnow
@@ -167,8 +167,12 @@ def request_draw(round_id: int, *, seed: int, by: User | None = None) -> str | N
     round_.draw_job_id = f"draw-round-{round_.id}"
     audit.record("round.draw_requested", actor=by, target=round_, seed=int(seed))
     db.session.commit()
-    return queue.enqueue("workers.sampling.draw", round_.id, job_id=round_.draw_job_id,
-                         description=f"抽取样本 Draw the sample: {round_.name}")
+    job_id = queue.enqueue("workers.sampling.draw", round_.id, job_id=round_.draw_job_id,
+                           description=f"抽取样本 Draw the sample: {round_.name}", retry=None)
+    if job_id is None:  # no queue: back to draft, so the coordinator can simply try again
+        round_.status = "draft"
+        db.session.commit()
+    return job_id
 
 
 def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = None) -> Round:
@@ -180,6 +184,19 @@ def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = 
     round_ = get_round(round_id)
     if round_.status not in ("draft", "sampling"):
         return round_
+    try:
+        return _draw(round_, seed, report)
+    except DomainError as exc:
+        # A design the frame can no longer satisfy: back to draft with the reason, nothing half-written.
+        db.session.rollback()
+        round_ = get_round(round_id)
+        round_.status = "draft"
+        audit.record("round.draw_failed", actor=None, target=round_, reason=exc.message)
+        db.session.commit()
+        raise
+
+
+def _draw(round_: Round, seed: int | None, report: Progress) -> Round:
     seed = round_.seed if seed is None else int(seed)
     if seed is None:
         raise ValidationError("a draw needs a seed", details=[{"field": "seed", "message": "required"}])

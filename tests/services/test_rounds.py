@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from survey.errors import InvalidState, ValidationError
 from survey.models import AuditEvent, Case, Round, Stratum
@@ -121,3 +121,32 @@ def test_an_infeasible_design_is_refused_when_the_round_is_created(db, frame):
     assert error.value.message == "a base of 200 in each of 6 strata needs 1200, more than the 600 wanted"
     assert error.value.details[0]["field"] == "base"
     assert db.session.scalar(select(func.count()).select_from(Round)) == 0
+
+
+def test_a_draw_that_fails_goes_back_to_draft_with_nothing_written(db, frame):
+    from survey.models import FrameUnit
+
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    round_.status, round_.seed = "sampling", 5
+    db.session.commit()
+    db.session.execute(delete(FrameUnit).where(FrameUnit.frame_id == frame.id))
+    db.session.commit()  # the frame was emptied after the round was designed
+    with pytest.raises(ValidationError):
+        rounds.draw(round_.id)
+    round_ = rounds.get_round(round_.id)
+    assert round_.status == "draft"
+    assert db.session.scalar(select(func.count()).select_from(Case).where(Case.round_id == round_.id)) == 0
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "round.draw_failed")).one()
+
+
+def test_without_a_queue_the_draw_request_leaves_the_round_in_draft(app, frame, db, monkeypatch):
+    round_ = rounds.create_round("第一轮", frame.id, DESIGN)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # a real, unreachable Redis
+    saved = app.extensions.pop("survey_redis", None)
+    try:
+        assert rounds.request_draw(round_.id, seed=1) is None
+    finally:
+        app.extensions.pop("survey_redis", None)
+        if saved is not None:
+            app.extensions["survey_redis"] = saved
+    assert rounds.get_round(round_.id).status == "draft"
