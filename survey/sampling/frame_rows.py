@@ -117,6 +117,8 @@ def guess_mapping(header: Sequence[str]) -> dict[str, str]:
 # (id, cell) whatever its strata. Each variable has one extra level for "missing".
 URBAN_LEVELS = (True, False)
 SEX_LEVELS = ("M", "F")
+# The levels of each non-region stratum variable, in the order strata are listed and coded.
+LEVELS = {"urban": URBAN_LEVELS, "sex": SEX_LEVELS, "age_band": AGE_BANDS}
 
 
 def cell_code(region_id: int, urban: bool | None, sex: str | None, band: str | None) -> int:

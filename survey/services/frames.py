@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import multiprocessing as mp
+import time
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -41,8 +44,6 @@ MAX_STORED_ERRORS = 10_000
 
 def purge_uploads(max_age_hours: float = 24.0) -> int:
     """Delete uploaded frame files left behind (mapping never confirmed): they hold clear numbers."""
-    import time
-
     folder = Path(current_app.instance_path) / "uploads"
     if not folder.exists():
         return 0
@@ -88,16 +89,27 @@ def list_frames() -> list[Frame]:
 def check_mapping(header: list[str], mapping: dict[str, str]) -> dict[str, str]:
     """Keep the fields mapped to a column; phone and region are required; columns must exist."""
     mapping = {field: column for field, column in mapping.items() if column}
-    problems = [{"field": f"mapping.{field}", "message": "unknown field"} for field in mapping if field not in FIELDS]
-    problems += [{"field": f"mapping.{field}", "message": "a column is required"}
-                 for field in REQUIRED if field not in mapping]
-    problems += [{"field": f"mapping.{field}", "message": f"no column {column!r} in the file"}
-                 for field, column in mapping.items() if column not in header]
+    problems: list[dict[str, Any]] = []
+
+    def problem(field: str, template: str, **params: Any) -> None:
+        problems.append({"field": field, "message": template % params if params else template,
+                         "template": template, "params": params})
+
+    for field in mapping:
+        if field not in FIELDS:
+            problem(f"mapping.{field}", N_("unknown field"))
+    for field in REQUIRED:
+        if field not in mapping:
+            problem(f"mapping.{field}", N_("a column is required"))
+    for field, column in mapping.items():
+        if column not in header:
+            problem(f"mapping.{field}", N_("there is no column %(column)s in the file"), column=column)
     if "age" in mapping and "age_band" in mapping:
-        problems.append({"field": "mapping.age_band", "message": "map either age or age band, not both"})
+        problem("mapping.age_band", N_("map either age or age band, not both"))
     used = list(mapping.values())
-    problems += [{"field": "mapping", "message": f"column {c!r} is mapped twice"}
-                 for c in sorted(set(used)) if used.count(c) > 1]
+    for column in sorted(set(used)):
+        if used.count(column) > 1:
+            problem("mapping", N_("column %(column)s is mapped twice"), column=column)
     if problems:
         raise ValidationError("the column mapping is not usable: " + "; ".join(p["message"] for p in problems),
                               details=problems)
@@ -246,7 +258,7 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress,
     For large files the checking, hashing and encryption run in a forked helper process while this
     one inserts (two cores busy instead of one); the helper never touches the database.
     """
-    checker = _RowChecker(frame_id, source, mapping, vault(), region_lookup(),
+    checker = _RowChecker(source, mapping, vault(), region_lookup(),
                           set(db.session.scalars(select(FrameUnit.phone_hash).where(FrameUnit.frame_id == frame_id))))
     if parallel is None:
         parallel = source.kind == "csv" and source.size >= PARALLEL_MIN_BYTES and "fork" in mp.get_all_start_methods()
@@ -294,9 +306,9 @@ def _helper_main(checker: _RowChecker, channel) -> None:
 class _RowChecker:
     """Checks and hashes a file's rows; yields batches of checked rows with their numbers. No database access."""
 
-    def __init__(self, frame_id: int, source, mapping: dict[str, str], phones: PhoneVault, regions: dict[str, int],
+    def __init__(self, source, mapping: dict[str, str], phones: PhoneVault, regions: dict[str, int],
                  existing: set[bytes]) -> None:
-        self.frame_id, self.source, self.mapping = frame_id, source, mapping
+        self.source, self.mapping = source, mapping
         self.phones, self.regions, self.existing = phones, regions, existing
         self.summary: tuple = (0, 0, 0, [], [])
 
@@ -432,9 +444,6 @@ def _plain(value: object) -> object:
 
 
 def error_report_csv(record: FrameImport, gettext: Callable[..., str] | None = None) -> str:
-    import csv
-    import io
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "value", "reason"])
@@ -445,11 +454,3 @@ def error_report_csv(record: FrameImport, gettext: Callable[..., str] | None = N
     if record.rejected and len(record.errors) >= MAX_STORED_ERRORS:
         writer.writerow(["", "", "", f"only the first {MAX_STORED_ERRORS} problems are listed"])
     return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 CSV correctly only with it
-
-
-def stratum_counts(frame_id: int, variables: list[str]) -> list[tuple[tuple, int]]:
-    """Units per combination of stratum variables, in one grouped query."""
-    columns = [getattr(FrameUnit, "region_id" if v == "region" else v) for v in variables]
-    query = (select(*columns, func.count()).where(FrameUnit.frame_id == frame_id)
-             .group_by(*columns).order_by(*columns))
-    return [(tuple(row[:-1]), row[-1]) for row in db.session.execute(query)]

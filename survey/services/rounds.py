@@ -20,13 +20,12 @@ from ..models.types import utcnow
 from ..phones import mask
 from ..sampling import select as draw_sample
 from ..sampling.design import Design, Plan, plan
-from ..sampling.frame_rows import AGE_BANDS, SEX_LEVELS, URBAN_LEVELS, cell_parts
+from ..sampling.frame_rows import LEVELS, cell_parts
 from . import audit
 from .frames import bulk_insert, vault
 from .naming import unique_name
 
 Progress = Callable[[int, int, str], None]
-_ORDER = {"urban": [True, False], "sex": ["M", "F"], "age_band": list(AGE_BANDS)}
 LABELS_ZH = {"urban": {True: "城镇", False: "农村"}, "sex": {"M": "男", "F": "女"}}
 
 
@@ -102,7 +101,7 @@ class _Keys:
         self.region_rank = {r.id: (r.position, r.id) for r in regions}
 
     def rank(self, values: tuple) -> tuple:
-        return tuple(self.region_rank.get(v, (0, v)) if name == "region" else _ORDER[name].index(v)
+        return tuple(self.region_rank.get(v, (0, v)) if name == "region" else LEVELS[name].index(v)
                      for name, v in zip(self.variables, values, strict=True))
 
     def key(self, values: tuple) -> str:
@@ -280,7 +279,7 @@ def _stratum_codes(frame_id: int, variables: tuple[str, ...], exclude: list[int]
     ranks = {"region": np.where(region_id < len(region_rank), region_rank[np.minimum(region_id, len(region_rank) - 1)],
                                 -1),
              "urban": urban, "sex": sex, "age_band": band}
-    levels = {"region": region_ids, "urban": list(URBAN_LEVELS), "sex": list(SEX_LEVELS), "age_band": list(AGE_BANDS)}
+    levels = {"region": region_ids, **LEVELS}
     codes = np.zeros(len(table), dtype=np.int64)
     missing = np.zeros(len(table), dtype=bool)
     for name in variables:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -91,7 +90,7 @@ def _rejected(form, exc: DomainError) -> None:
     if isinstance(exc, ValidationError):
         apply_errors(form, exc.details)
     else:
-        form.form_errors.append(gettext(exc.message))
+        form.form_errors.append(_(exc.message))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

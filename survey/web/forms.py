@@ -10,16 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..models import ROLES
-
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "coordinator": _l("Survey coordinator"),
-    "supervisor": _l("Supervisor"),
-    "caller": _l("Caller"),
-    "verifier": _l("Verifier"),
-    "department": _l("Department liaison"),
-    "leader": _l("Leader"),
-}
+from .labels import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):

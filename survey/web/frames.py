@@ -14,6 +14,7 @@ from ..phones import mask
 from ..sampling.frame_rows import FIELDS, REQUIRED, guess_mapping
 from ..services import frames
 from ..services.frame_files import open_frame_file
+from .labels import FIELD_LABELS
 
 bp = Blueprint("frames", __name__, url_prefix="/frames")
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
@@ -74,11 +75,15 @@ def mapping(token: str):
     if request.method == "POST":
         chosen = {field: request.form.get(f"map_{field}", "") for field in FIELDS}
         try:
+            frames.check_mapping(source.header, chosen)  # before the frame exists: bad input saves nothing
             frame = frames.find_or_create_frame(frame_name, by=current_user._get_current_object())
             record = frames.start_import(frame.id, path, chosen, allow_partial=bool(request.form.get("allow_partial")),
                                          filename=filename, by=current_user._get_current_object())
         except DomainError as exc:
-            flash(exc.message, "error")
+            for problem in frames.localise_errors(getattr(exc, "details", []), _) or [{"reason": exc.message}]:
+                field = problem.get("field", "").removeprefix("mapping.")
+                flash(f"{FIELD_LABELS[field]}：{problem['reason']}" if field in FIELD_LABELS else problem["reason"],
+                      "error")
             guessed = chosen
         else:
             return redirect(url_for("frames.import_status", import_id=record.id))

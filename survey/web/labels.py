@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Survey coordinator"),
+    "supervisor": _l("Supervisor"),
+    "caller": _l("Caller"),
+    "verifier": _l("Verifier"),
+    "department": _l("Department liaison"),
+    "leader": _l("Leader"),
+}
 FIELD_LABELS = {
     "phone": _l("Phone number"), "region": _l("District or county"), "urban": _l("Urban/rural"),
     "sex": _l("Sex"), "age": _l("Age"), "age_band": _l("Age band"),
@@ -25,5 +34,5 @@ STATUS_LABELS = {
 
 
 def label_globals() -> dict:
-    return {"field_labels": FIELD_LABELS, "variable_labels": VARIABLE_LABELS, "method_labels": METHOD_LABELS,
-            "status_labels": STATUS_LABELS}
+    return {"role_labels": ROLE_LABELS, "field_labels": FIELD_LABELS, "variable_labels": VARIABLE_LABELS,
+            "method_labels": METHOD_LABELS, "status_labels": STATUS_LABELS}

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .forms import ROLE_LABELS, LanguageForm
+from .forms import LanguageForm
 from .labels import label_globals
 from .policy import rule_for
 
@@ -36,7 +36,6 @@ def init_navigation(app: Flask) -> None:
     def _navigation():
         return {
             "nav_items": nav_items(),
-            "role_labels": ROLE_LABELS,
             "get_locale": get_locale,
             **label_globals(),
             "language_form": LanguageForm(next=request.full_path if request.query_string else request.path),

@@ -124,3 +124,14 @@ def test_an_infeasible_design_is_explained_in_chinese(as_role, db, tmp_path):
     assert "每层固定基数 200 × 6 层共需 1200" in coordinator.post("/rounds/preview", data=design).json["message"]
     response = coordinator.post("/rounds/new", data=design | {"name": "太大"})
     assert response.status_code == 422 and "超过目标样本量 600" in response.get_data(as_text=True)
+
+
+def test_a_mapping_without_the_phone_column_saves_nothing(as_role, db, redis):
+    from survey.models import Frame
+
+    coordinator = as_role("coordinator")
+    location = upload(coordinator, name="不该建立").headers["Location"]
+    response = coordinator.post(location, data={"map_region": "区县"})
+    assert response.status_code == 200 and "电话号码：必须指定对应的列" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Frame).where(Frame.name == "不该建立")).first() is None
+    assert db.session.scalars(select(FrameImport)).first() is None
