@@ -428,12 +428,26 @@ def _extra_encoder(names: list[str]) -> Callable[[list[object]], str | None]:
             if value is None or value == "":
                 continue
             if type(value) is str:
-                parts.append(key + encode_basestring(value))
+                parts.append(key + encode_basestring(_mask_if_phone(value)))
             else:
-                parts.append(key + general(_plain(value)))
+                plain = _plain(value)
+                if type(plain) in (int, float) and plain >= 10**9 and float(plain).is_integer():
+                    plain = _mask_if_phone(str(int(plain)))  # XLSX keeps a number typed as digits as a number
+                parts.append(key + general(plain))
         return "{" + ",".join(parts) + "}" if parts else None
 
     return encode
+
+
+def _mask_if_phone(text: str) -> str:
+    """Extra columns are kept, but a phone number in one (a second contact number) only masked."""
+    if len(text) < 10 or not text[-1].isdigit():
+        return text
+    try:
+        normalise(text)
+    except InvalidPhone:
+        return text
+    return mask(text)
 
 
 def _plain(value: object) -> object:

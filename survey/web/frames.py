@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError, ValidationError
-from ..phones import mask
+from ..phones import InvalidPhone, mask, normalise
 from ..sampling.frame_rows import FIELDS, REQUIRED, guess_mapping
 from ..services import frames
 from ..services.frame_files import open_frame_file
@@ -90,19 +90,24 @@ def mapping(token: str):
     else:
         guessed = guess_mapping(source.header)
     sample = []
-    phone_column = guessed.get("phone")
     for _number, values, _position in source.rows():
-        row = ["" if v is None else str(v) for v in values]
-        if phone_column in source.header:
-            index = source.header.index(phone_column)
-            if index < len(row):
-                row[index] = mask(row[index])  # a preview never shows a clear number
-        sample.append(row)
+        # A preview never shows a clear number, whichever column holds it and whatever is mapped.
+        sample.append([_masked_if_phone(v) for v in values])
         if len(sample) == 5:
             break
     return render_template("frames/mapping.html", token=token, frame_name=frame_name, filename=filename,
                            header=source.header, sample=sample, mapping=guessed, fields=FIELDS, required=REQUIRED,
                            encoding=source.encoding)
+
+
+def _masked_if_phone(value: object) -> str:
+    if value is None:
+        return ""
+    try:
+        normalise(value)
+    except InvalidPhone:
+        return str(value)
+    return mask(value)
 
 
 @bp.get("/imports/<int:import_id>")

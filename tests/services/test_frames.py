@@ -177,3 +177,11 @@ def test_a_failure_in_the_helper_process_fails_the_import_cleanly(db, frame, tmp
         frames.import_file(frame.id, write_csv(tmp_path / "f.csv", GOOD), MAPPING, parallel=True)
     db.session.rollback()
     assert units(db, frame) == 0
+
+
+def test_a_phone_number_in_an_extra_column_is_kept_only_masked(db, frame, tmp_path):
+    header = [*HEADER[:5], "备用电话"]
+    path = write_csv(tmp_path / "f.csv", [["13812345678", "城中区", "城镇", "男", "30", "139 0000 0002"]], header)
+    frames.import_file(frame.id, path, MAPPING)
+    unit = db.session.scalars(select(FrameUnit)).one()
+    assert unit.extra == {"备用电话": "139****0002"}

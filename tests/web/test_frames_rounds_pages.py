@@ -135,3 +135,12 @@ def test_a_mapping_without_the_phone_column_saves_nothing(as_role, db, redis):
     assert response.status_code == 200 and "电话号码：必须指定对应的列" in response.get_data(as_text=True)
     assert db.session.scalars(select(Frame).where(Frame.name == "不该建立")).first() is None
     assert db.session.scalars(select(FrameImport)).first() is None
+
+
+def test_the_mapping_preview_masks_numbers_even_in_an_unmapped_column(as_role, db):
+    coordinator = as_role("coordinator")
+    body = "编号,备用电话,区县\n1,13812345678,城中区\n"
+    location = upload(coordinator, body).headers["Location"]
+    for page in (coordinator.get(location), coordinator.post(location, data={"map_region": "区县"})):
+        text = page.get_data(as_text=True)
+        assert "13812345678" not in text and "138****5678" in text
