@@ -258,16 +258,13 @@ def _load_rows(frame_id: int, source, mapping: dict[str, str], report: Progress,
     For large files the checking, hashing and encryption run in a forked helper process while this
     one inserts (two cores busy instead of one); the helper never touches the database.
     """
-    checker = _RowChecker(source, mapping, vault(), region_lookup(),
+    checker = _RowChecker(frame_id, source, mapping, vault(), region_lookup(),
                           set(db.session.scalars(select(FrameUnit.phone_hash).where(FrameUnit.frame_id == frame_id))))
     if parallel is None:
         parallel = source.kind == "csv" and source.size >= PARALLEL_MIN_BYTES and "fork" in mp.get_all_start_methods()
     batches = _in_helper_process(checker) if parallel else checker.batches()
-    phones = checker.phones
-    for rows, numbers, position, rows_read in batches:
-        # Encryption happens here, in the inserting process: it balances the two processes' work.
-        tokens = phones.encrypt_many(numbers)
-        bulk_insert("frame_unit", UNIT_COLUMNS, [(frame_id, r[0], tokens[i], *r[1:]) for i, r in enumerate(rows)])
+    for rows, position, rows_read in batches:
+        bulk_insert("frame_unit", UNIT_COLUMNS, rows)
         report(position, source.size, f"{rows_read:,} rows read")
     return checker.summary
 
@@ -304,11 +301,11 @@ def _helper_main(checker: _RowChecker, channel) -> None:
 
 
 class _RowChecker:
-    """Checks and hashes a file's rows; yields batches of checked rows with their numbers. No database access."""
+    """Checks, hashes and encrypts a file's rows; yields batches of rows ready to insert. No database access."""
 
-    def __init__(self, source, mapping: dict[str, str], phones: PhoneVault, regions: dict[str, int],
+    def __init__(self, frame_id: int, source, mapping: dict[str, str], phones: PhoneVault, regions: dict[str, int],
                  existing: set[bytes]) -> None:
-        self.source, self.mapping = source, mapping
+        self.frame_id, self.source, self.mapping = frame_id, source, mapping
         self.phones, self.regions, self.existing = phones, regions, existing
         self.summary: tuple = (0, 0, 0, [], [])
 
@@ -329,8 +326,13 @@ class _RowChecker:
         encode_extra = _extra_encoder([name for _, name in extra_columns])
         width = max(column.values()) + 1
 
-        def ready() -> tuple[list[list[Any]], list[str]]:
-            out = (batch[:], numbers[:])
+        frame_id = self.frame_id
+
+        def ready() -> list[tuple]:
+            # The insert's own tuples (frame_id first, the ciphertext after the digest), built here so
+            # the inserting process does nothing but insert.
+            tokens = phones.encrypt_many(numbers)
+            out = [(frame_id, r[0], tokens[i], *r[1:]) for i, r in enumerate(batch)]
             batch.clear()
             numbers.clear()
             return out
@@ -394,9 +396,9 @@ class _RowChecker:
             numbers.append(digits)
             good += 1
             if len(batch) >= BATCH:
-                yield (*ready(), position, rows_read)
+                yield ready(), position, rows_read
         if batch:
-            yield (*ready(), position, rows_read)
+            yield ready(), position, rows_read
         self.summary = (rows_read, good, bad, errors, [name for _, name in extra_columns])
 
 
