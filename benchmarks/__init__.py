@@ -9,4 +9,5 @@ Each module in :data:`SUITES` exposes ``run(quick: bool) -> list[Result]``. Late
 SUITES: dict[str, str] = {
     "platform": "benchmarks.platform",
     "sampling": "benchmarks.sampling",
+    "estimation": "benchmarks.estimation",
 }

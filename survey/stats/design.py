@@ -23,6 +23,8 @@ from scipy import stats as sps
 
 from ..errors import ValidationError
 from ..i18n import N_
+from . import domains
+from .domains import MeanStatistics
 
 CI_METHODS = ("wald", "logit", "wilson", "korn-graubard")
 STATISTICS = ("mean", "total", "proportion")
@@ -65,6 +67,12 @@ def as_vector(values: Any, n: int, name: str, *, dtype: Any = float) -> np.ndarr
         raise _fail(N_("%(name)s must have one value per respondent (%(n)s), not shape %(shape)s"), name,
                     name=name, n=n, shape=tuple(array.shape))
     return array
+
+
+def check_binary(ys: np.ndarray) -> None:
+    ok = ys[~np.isnan(ys)]
+    if not np.all((ok == 0) | (ok == 1)):
+        raise _fail(N_("a proportion needs values 0 or 1"), "y")
 
 
 def quantile(level: float, df: float | None = None) -> float:
@@ -132,6 +140,11 @@ class Design:
                       None if self.fpc is None else self.fpc[keep])
 
     @property
+    def has_weighting_steps(self) -> bool:
+        """Post-stratified or raked: variances need residuals of the influence values."""
+        return bool(self._residualisers)
+
+    @property
     def df(self) -> int:
         """Degrees of freedom n − H (R's ``degf``)."""
         return int(self.n - len(self.labels))
@@ -193,11 +206,60 @@ class Design:
     def means(self, ys: np.ndarray, domain: Any = None, *, level: float = 0.95,
               df: float | None = None) -> list[Estimate]:
         """:meth:`mean` of each column of ``ys`` (n × k) at once — each with its own missing values."""
-        values, z, valid, wsum, _ = self.linearised_means(ys, domain)
+        return self.estimates(self.mean_statistics(ys, domain), level=level, df=df)
+
+    def estimates(self, stats: MeanStatistics, *, ci: str = "wald", level: float = 0.95,
+                  df: float | None = None) -> list[Estimate]:
+        """One :class:`Estimate` per column of ``stats``; ``ci`` other than wald is for proportions."""
+        from .intervals import proportion_interval  # intervals imports this module
+
+        if ci not in CI_METHODS:
+            raise _fail(N_("unknown interval method %(method)s"), "ci", method=ci)
+        points = [self._wald(stats.values[j], stats.variances[j], stats.deff[j], int(stats.n[j]), stats.lonely[j],
+                             level, df) for j in range(len(stats.values))]
+        if ci == "wald":
+            return points
+        out = []
+        for j, point in enumerate(points):
+            low, high = proportion_interval(point.value, point.se ** 2, method=ci, level=level, df=df,
+                                            n=point.n, design_df=int(stats.df[j]))
+            out.append(Estimate(point.value, point.se, low, high, point.deff, point.n, point.lonely_strata))
+        return out
+
+    def mean_statistics(self, ys: np.ndarray, domain: Any = None) -> MeanStatistics:
+        """Means of the columns of ``ys`` in ``domain`` with their variances, deff, counts and df."""
+        ys = self._matrix(ys)
+        mask = self._domain(domain)
+        if self._residualisers:
+            return self._statistics_from_influence(ys, mask)
+        sums, shift = domains.stratum_sums(self, ys, np.where(mask, 0, -1), 1)
+        return domains.statistics(self, sums[:, 0], shift)
+
+    def mean_statistics_by(self, ys: np.ndarray, groups: Any) -> tuple[MeanStatistics, dict[Any, MeanStatistics]]:
+        """:meth:`mean_statistics` of the whole sample and of each group's domain (sorted group order)."""
+        ys = self._matrix(ys)
+        groups = np.asarray(groups)
+        if groups.shape != (self.n,):
+            raise _fail(N_("groups must have one value per respondent (%(n)s)"), "groups", n=self.n)
+        labels, codes = np.unique(groups, return_inverse=True)
+        if self._residualisers:
+            return (self._statistics_from_influence(ys, np.ones(self.n, dtype=bool)),
+                    {_plain(g): self._statistics_from_influence(ys, codes == i) for i, g in enumerate(labels)})
+        sums, shift = domains.stratum_sums(self, ys, codes, len(labels))
+        return (domains.statistics(self, sums.sum(axis=1), shift),
+                {_plain(g): domains.statistics(self, sums[:, i], shift) for i, g in enumerate(labels)})
+
+    def _statistics_from_influence(self, ys: np.ndarray, mask: np.ndarray) -> MeanStatistics:
+        values, z, valid, wsum, _ = self.linearised_means(ys, mask)
         variances = self.variances(z)
-        deff = self._deff_mean(ys, values, valid, wsum, variances)
-        return [self._wald(values[j], variances[j], deff[j], int(valid[:, j].sum()),
-                           self.lonely_strata(valid[:, j]), level, df) for j in range(len(values))]
+        n = valid.sum(axis=0)
+        w = self.weights[:, None] * valid
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s2 = (w * np.where(valid, ys - values, 0.0) ** 2).sum(axis=0) / wsum * n / (n - 1)
+            deff = variances / (s2 / n * np.maximum(0.0, (wsum - n) / wsum))
+        k = ys.shape[1]
+        return MeanStatistics(values, variances, deff, n, np.array([self.domain_df(valid[:, j]) for j in range(k)]),
+                              [self.lonely_strata(valid[:, j]) for j in range(k)], wsum)
 
     def linearised_means(self, ys: np.ndarray, domain: Any = None):
         """Means of the columns of ``ys`` and their influence values (ratio linearisation).
@@ -205,9 +267,7 @@ class Design:
         Returns ``(values, z, valid, weight_sums, weighted_values)``; a column whose domain is empty has
         value NaN and zero influence.
         """
-        ys = np.asarray(ys, dtype=float)
-        if ys.ndim != 2 or ys.shape[0] != self.n:
-            raise _fail(N_("values must have one row per respondent (%(n)s)"), "y", n=self.n)
+        ys = self._matrix(ys)
         valid = ~np.isnan(ys) & self._domain(domain)[:, None]
         w = self.weights[:, None] * valid
         filled = np.where(valid, ys, 0.0)
@@ -218,14 +278,19 @@ class Design:
         z[:, wsum == 0] = 0.0
         return values, z, valid, wsum, filled
 
-    def _deff_mean(self, ys, values, valid, wsum, variances) -> np.ndarray:
-        """R's ``deff=TRUE``: design variance over SRSWOR variance (1 − n/N̂)·s²/n in the domain."""
-        n = valid.sum(axis=0)
-        w = self.weights[:, None] * valid
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s2 = (w * np.where(valid, ys - values, 0.0) ** 2).sum(axis=0) / wsum * n / (n - 1)
-            srs = s2 / n * np.maximum(0.0, (wsum - n) / wsum)
-            return variances / srs
+    def combination_influence(self, ys: np.ndarray, domain: Any, stats: MeanStatistics,
+                              coefficients: np.ndarray) -> np.ndarray:
+        """Influence values (n) of Σ_j c_j·mean_j: z_i = w_i Σ_j c_j (y_ij − mean_j)/W_j over valid answers."""
+        ys = self._matrix(ys)
+        mask = self._domain(domain)
+        centred = np.where(np.isnan(ys), 0.0, ys - stats.values)
+        return np.where(mask, self.weights * (centred @ (coefficients / stats.weight_sums)), 0.0)
+
+    def _matrix(self, ys: Any) -> np.ndarray:
+        ys = np.asarray(ys, dtype=float)
+        if ys.ndim != 2 or ys.shape[0] != self.n:
+            raise _fail(N_("values must have one row per respondent (%(n)s)"), "y", n=self.n)
+        return ys
 
     def total(self, y: Any, domain: Any = None, *, level: float = 0.95, df: float | None = None) -> Estimate:
         """Weighted total of ``y`` in ``domain`` (NaN values left out)."""
@@ -246,20 +311,15 @@ class Design:
 
     def proportion(self, y: Any, domain: Any = None, *, ci: str = "wald", level: float = 0.95,
                    df: float | None = None) -> Estimate:
-        """Share of ``y`` (0/1) in ``domain``, with the chosen interval (see :mod:`survey.stats.intervals`)."""
-        from .intervals import proportion_interval  # one module per job; no cycle at import time
+        """Share of ``y`` (0/1, NaN left out) in ``domain``, with the chosen interval (:mod:`.intervals`)."""
+        return self.proportions(as_vector(y, self.n, "y")[:, None], domain, ci=ci, level=level, df=df)[0]
 
-        if ci not in CI_METHODS:
-            raise _fail(N_("unknown interval method %(method)s"), "ci", method=ci)
-        y = as_vector(y, self.n, "y")
-        ok = y[~np.isnan(y)]
-        if not np.all((ok == 0) | (ok == 1)):
-            raise _fail(N_("a proportion needs values 0 or 1"), "y")
-        point = self.mean(y, domain)
-        valid = ~np.isnan(y) & self._domain(domain)
-        low, high = proportion_interval(point.value, point.se ** 2, method=ci, level=level, df=df,
-                                        n=point.n, design_df=self.domain_df(valid))
-        return Estimate(point.value, point.se, low, high, point.deff, point.n, point.lonely_strata)
+    def proportions(self, ys: np.ndarray, domain: Any = None, *, ci: str = "wald", level: float = 0.95,
+                    df: float | None = None) -> list[Estimate]:
+        """:meth:`proportion` of each column of ``ys`` (n × k) at once."""
+        ys = self._matrix(ys)
+        check_binary(ys)
+        return self.estimates(self.mean_statistics(ys, domain), ci=ci, level=level, df=df)
 
     def by(self, groups: Any, y: Any, stat: str = "mean", **options: Any) -> dict[Any, Estimate]:
         """One estimate per group (each group a domain of the whole design), in sorted group order."""

@@ -34,8 +34,17 @@ def indicator_scores(design: Design, scores: Any, domain: Any = None, *, level: 
 def satisfaction_rates(design: Design, satisfied: Any, domain: Any = None, *, ci: str = "logit",
                        level: float = 0.95, df: float | None = None) -> list[Estimate]:
     """Satisfaction rate R_j of each indicator: weighted share of "counts as satisfied" among valid answers."""
-    satisfied = _matrix(design, satisfied, "satisfied")
-    return [design.proportion(satisfied[:, j], domain, ci=ci, level=level, df=df) for j in range(satisfied.shape[1])]
+    return design.proportions(_matrix(design, satisfied, "satisfied"), domain, ci=ci, level=level, df=df)
+
+
+def check_indicator_weights(indicator_weights: Sequence[float], k: int) -> np.ndarray:
+    v = np.asarray(indicator_weights, dtype=float)
+    if v.shape != (k,):
+        raise _fail(N_("one weight per indicator is needed (%(k)s)"), "indicator_weights", k=k)
+    if np.any(v < 0) or abs(v.sum() - 1) > 1e-9:
+        raise _fail(N_("indicator weights must be non-negative and add up to 1 (they add up to %(total)s)"),
+                    "indicator_weights", total=round(float(v.sum()), 6))
+    return v
 
 
 def composite_index(design: Design, scores: Any, indicator_weights: Sequence[float], domain: Any = None, *,
@@ -45,19 +54,17 @@ def composite_index(design: Design, scores: Any, indicator_weights: Sequence[flo
     ``deff`` is NaN (a composite of ratios has no single SRS variance to compare with).
     """
     scores = _matrix(design, scores, "scores")
-    v = np.asarray(indicator_weights, dtype=float)
-    if v.shape != (scores.shape[1],):
-        raise _fail(N_("one weight per indicator is needed (%(k)s)"), "indicator_weights", k=scores.shape[1])
-    if np.any(v < 0) or abs(v.sum() - 1) > 1e-9:
-        raise _fail(N_("indicator weights must be non-negative and add up to 1 (they add up to %(total)s)"),
-                    "indicator_weights", total=round(float(v.sum()), 6))
-    values, z, valid, _, _ = design.linearised_means(scores, domain)
+    v = check_indicator_weights(indicator_weights, scores.shape[1])
+    stats = design.mean_statistics(scores, domain)
     used = v > 0
-    contributing = valid[:, used].any(axis=1)
+    mask = np.ones(design.n, dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+    contributing = mask & ~np.isnan(scores[:, used]).all(axis=1)
     n = int(contributing.sum())
-    if np.any(np.isnan(values[used])):
+    if np.any(np.isnan(stats.values[used])):
         return Estimate(np.nan, np.nan, np.nan, np.nan, np.nan, n)
-    value = float(values[used] @ v[used])
-    se = float(np.sqrt(design.variances((z[:, used] @ v[used])[:, None])[0]))
+    value = float(stats.values[used] @ v[used])
+    z = design.combination_influence(scores[:, used], mask, stats.columns(used), v[used])
+    se = float(np.sqrt(design.variances(z[:, None])[0]))
     q = quantile(level, df)
     return Estimate(value, se, value - q * se, value + q * se, np.nan, n, design.lonely_strata(contributing))
+
