@@ -321,15 +321,23 @@ class Design:
         check_binary(ys)
         return self.estimates(self.mean_statistics(ys, domain), ci=ci, level=level, df=df)
 
-    def by(self, groups: Any, y: Any, stat: str = "mean", **options: Any) -> dict[Any, Estimate]:
-        """One estimate per group (each group a domain of the whole design), in sorted group order."""
+    def by(self, groups: Any, y: Any, stat: str = "mean", *, ci: str = "wald", level: float = 0.95,
+           df: float | None = None) -> dict[Any, Estimate]:
+        """One estimate per group (each group a domain of the whole design, as R's ``svyby``), in sorted
+        group order. ``ci`` applies to proportions."""
         if stat not in STATISTICS:
             raise _fail(N_("unknown statistic %(stat)s"), "stat", stat=stat)
         groups = np.asarray(groups)
         if groups.shape != (self.n,):
             raise _fail(N_("groups must have one value per respondent (%(n)s)"), "groups", n=self.n)
-        estimate = getattr(self, stat)
-        return {_plain(g): estimate(y, groups == g, **options) for g in np.unique(groups)}
+        if stat == "total":
+            return {_plain(g): self.total(y, groups == g, level=level, df=df) for g in np.unique(groups)}
+        ys = as_vector(y, self.n, "y")[:, None]
+        if stat == "proportion":
+            check_binary(ys)
+        _, by_group = self.mean_statistics_by(ys, groups)
+        return {g: self.estimates(stats, ci=ci if stat == "proportion" else "wald", level=level, df=df)[0]
+                for g, stats in by_group.items()}
 
     def _wald(self, value: float, variance: float, deff: float, n: int, lonely: tuple, level: float,
               df: float | None) -> Estimate:
