@@ -1,6 +1,7 @@
 """Tables only: state and invariants. No queries, no queue, no ``current_app`` here."""
 
 from .people import LOCALES, ROLES, AuditEvent, LoginFailure, User
+from .questionnaires import QUESTIONNAIRE_STATUSES, Question, Questionnaire, QuestionOption
 from .reference import REGION_LEVELS, Department, Indicator, Region, Scale, ScaleOption
 from .sampling import (
     FRAME_STATUSES,
@@ -18,6 +19,7 @@ __all__ = [
     "FRAME_STATUSES",
     "IMPORT_STATUSES",
     "LOCALES",
+    "QUESTIONNAIRE_STATUSES",
     "REGION_LEVELS",
     "ROLES",
     "ROUND_STATUSES",
@@ -29,6 +31,9 @@ __all__ = [
     "FrameUnit",
     "Indicator",
     "LoginFailure",
+    "Question",
+    "QuestionOption",
+    "Questionnaire",
     "Region",
     "Round",
     "Scale",

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .questionnaires import Questionnaire
 from .reference import Region
 from .types import UTCDateTime, utcnow
 
@@ -102,8 +103,14 @@ class Round(db.Model):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaire.id"), index=True)
+    fielding_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first started fielding
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"))  # copied from
 
     frame: Mapped[Frame | None] = relationship()
+    questionnaire: Mapped[Questionnaire | None] = relationship()
     strata: Mapped[list[Stratum]] = relationship(back_populates="round", order_by="Stratum.position",
                                                  cascade="all, delete-orphan")
 

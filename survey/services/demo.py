@@ -22,10 +22,11 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..models import Department, Indicator, Region, Scale, ScaleOption, User
 from ..passwords import password_problems
-from . import accounts
+from . import accounts, questionnaires
 
 Progress = Callable[[int, int, str], None]
 SEED_FILE = "demo_city.json"
+QUESTIONNAIRE_FILE = "demo_questionnaire.json"
 LOGINS_FILE = "demo_logins.json"  # in the instance folder: never committed
 
 
@@ -41,6 +42,7 @@ def read_seed(seeds_dir: str | Path | None = None) -> dict[str, Any]:
 
 def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None = None) -> dict[str, dict[str, int]]:
     """Upsert the demo reference data in one transaction; return counts per kind and outcome."""
+    from_files = seed is None
     seed = seed if seed is not None else read_seed()
     report = progress or (lambda done, total, message="": None)
     counts: dict[str, Counter[str]] = {}
@@ -56,6 +58,12 @@ def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None =
         counts[name] = step()
         db.session.flush()
     db.session.commit()
+    if from_files:  # the default questionnaire, frozen, unless a version of it exists already
+        path = Path(current_app.config["SEEDS_DIR"]) / QUESTIONNAIRE_FILE
+        before = len(questionnaires.list_questionnaires())
+        questionnaires.load_seed(path)
+        counts["questionnaire"] = Counter({"created" if len(questionnaires.list_questionnaires()) > before
+                                           else "unchanged": 1})
     report(len(steps), len(steps), "done")
     return {name: dict(c) for name, c in counts.items()}
 

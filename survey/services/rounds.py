@@ -15,13 +15,14 @@ from sqlalchemy import and_, delete, func, select
 from .. import queue
 from ..errors import DomainError, InvalidState, NotFound, ValidationError
 from ..extensions import db
-from ..models import Case, Frame, FrameUnit, Region, Round, Stratum, User
+from ..i18n import N_
+from ..models import Case, Frame, FrameUnit, Questionnaire, Region, Round, Stratum, User
 from ..models.types import utcnow
 from ..phones import mask
 from ..sampling import select as draw_sample
 from ..sampling.design import Design, Plan, plan
 from ..sampling.frame_rows import LEVELS, cell_parts
-from . import audit
+from . import audit, lifecycle
 from .frames import bulk_insert, vault
 from .naming import unique_name
 
@@ -29,7 +30,8 @@ Progress = Callable[[int, int, str], None]
 LABELS_ZH = {"urban": {True: "城镇", False: "农村"}, "sex": {"M": "男", "F": "女"}}
 
 
-def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User | None = None) -> Round:
+def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User | None = None,
+                 questionnaire_id: int | None = None, previous_id: int | None = None) -> Round:
     name = unique_name(Round, name)
     frame = db.session.get(Frame, frame_id)
     if frame is None or frame.status != "ready":
@@ -37,10 +39,14 @@ def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User |
                               details=[{"field": "frame_id", "message": "not a ready frame"}])
     checked = Design.from_dict(design)
     preview(frame.id, checked)  # an infeasible design is refused here, with its reason, not at the draw
-    round_ = Round(name=name, frame_id=frame.id, design=checked.to_dict(), created_by_id=by.id if by else None)
+    if questionnaire_id is not None and db.session.get(Questionnaire, questionnaire_id) is None:
+        raise ValidationError(N_("choose a questionnaire"), details=[{"field": "questionnaire_id",
+                                                                     "message": "no such questionnaire"}])
+    round_ = Round(name=name, frame_id=frame.id, design=checked.to_dict(), created_by_id=by.id if by else None,
+                   questionnaire_id=questionnaire_id, previous_id=previous_id)
     db.session.add(round_)
     db.session.flush()
-    audit.record("round.created", actor=by, target=round_)
+    audit.record("round.created", actor=by, target=round_, copied_from=previous_id)
     db.session.commit()
     return round_
 
@@ -54,6 +60,33 @@ def get_round(round_id: int) -> Round:
 
 def list_rounds() -> list[Round]:
     return list(db.session.scalars(select(Round).order_by(Round.created_at.desc())))
+
+
+def copy_round(round_id: int, name: str, *, by: User | None = None) -> Round:
+    """"New round from previous": the same frame, design (without the seed) and questionnaire version."""
+    previous = get_round(round_id)
+    design = dict(previous.design)
+    return create_round(name or f"{previous.name} (2)", previous.frame_id or 0, design, by=by,
+                        questionnaire_id=previous.questionnaire_id, previous_id=previous.id)
+
+
+QUESTIONNAIRE_STATUSES_ALLOWED = ("draft", "sampling", "sampled")
+
+
+def set_questionnaire(round_id: int, questionnaire_id: int, *, by: User | None = None) -> Round:
+    """Choose the round's questionnaire version — until fieldwork starts."""
+    round_ = get_round(round_id)
+    if round_.status not in QUESTIONNAIRE_STATUSES_ALLOWED:
+        raise InvalidState(N_("round %(name)s is %(status)s: its questionnaire can no longer change"),
+                           params={"name": round_.name, "status": round_.status})
+    questionnaire = db.session.get(Questionnaire, questionnaire_id)
+    if questionnaire is None:
+        raise ValidationError(N_("choose a questionnaire"), details=[{"field": "questionnaire_id",
+                                                                     "message": "no such questionnaire"}])
+    round_.questionnaire_id = questionnaire.id
+    audit.record("round.questionnaire", actor=by, target=round_, questionnaire=questionnaire.label)
+    db.session.commit()
+    return round_
 
 
 def update_design(round_: Round, design: dict[str, Any], *, by: User | None = None) -> Round:
@@ -161,15 +194,17 @@ def request_draw(round_id: int, *, seed: int, by: User | None = None) -> str | N
     """Fix the seed and queue the draw; the page follows the job's progress."""
     round_ = get_round(round_id)
     if round_.status not in ("draft", "sampling"):
-        raise InvalidState("this round's sample has been drawn already")
-    round_.seed, round_.status = int(seed), "sampling"
+        raise InvalidState(N_("this round's sample has been drawn already"))
+    if round_.status == "draft":
+        lifecycle.move(round_, "sampling", by=by)
+    round_.seed = int(seed)
     round_.draw_job_id = f"draw-round-{round_.id}"
     audit.record("round.draw_requested", actor=by, target=round_, seed=int(seed))
     db.session.commit()
     job_id = queue.enqueue("workers.sampling.draw", round_.id, job_id=round_.draw_job_id,
                            description=f"抽取样本 Draw the sample: {round_.name}", retry=None)
     if job_id is None:  # no queue: back to draft, so the coordinator can simply try again
-        round_.status = "draft"
+        lifecycle.move(round_, "draft", by=None, reason="the job queue is not reachable", system=True)
         db.session.commit()
     return job_id
 
@@ -189,7 +224,8 @@ def draw(round_id: int, *, seed: int | None = None, progress: Progress | None = 
         # A design the frame can no longer satisfy: back to draft with the reason, nothing half-written.
         db.session.rollback()
         round_ = get_round(round_id)
-        round_.status = "draft"
+        if round_.status == "sampling":
+            lifecycle.move(round_, "draft", by=None, reason=exc.message, system=True)
         audit.record("round.draw_failed", actor=None, target=round_, reason=exc.message)
         db.session.commit()
         raise
@@ -239,7 +275,11 @@ def _draw(round_: Round, seed: int | None, report: Progress) -> Round:
     bulk_insert("survey_case", ("round_id", "stratum_id", "frame_unit_id", "replicate", "released"),
                 list(zip([round_.id] * len(chosen_units), stratum_id[stratum_codes].tolist(), chosen_units.tolist(),
                          selection.replicate.tolist(), released.tolist(), strict=True)))
-    round_.status, round_.seed, round_.drawn_at = "sampled", seed, utcnow()
+    if round_.status == "draft":  # drawn at once (CLI), without the queue
+        lifecycle.move(round_, "sampling", by=None, system=True)
+    db.session.flush()
+    lifecycle.move(round_, "sampled", by=None, system=True)
+    round_.seed, round_.drawn_at = seed, utcnow()
     audit.record("round.drawn", actor=None, target=round_, seed=seed, cases=len(chosen_units),
                  excluded_missing=int((~complete).sum()))
     db.session.commit()
