@@ -102,7 +102,13 @@ def problems(questionnaire: Questionnaire) -> list[doc.Problem]:
 
 
 def _unstorable(instrument: doc.Instrument) -> None:
-    """Problems the rows cannot hold at all (a type we do not know) are refused before saving."""
+    """Problems the rows cannot hold at all (a type we do not know, two questions or answers with one
+    code) are refused before saving: storing would lose one of them."""
+    duplicates = [problem for problem in doc.check(instrument) if problem.template in DUPLICATES]
+    if duplicates:
+        first = duplicates[0]
+        raise ValidationError(first.template, params=first.params,
+                              details=[{"field": p.question or p.field, "message": p.message} for p in duplicates])
     bad = [q for q in instrument.questions if q.type not in doc.QUESTION_TYPES]
     if bad:
         raise ValidationError(N_("unknown question type %(type)s"), params={"type": bad[0].type or "—"},
@@ -111,6 +117,9 @@ def _unstorable(instrument: doc.Instrument) -> None:
     if not instrument.name:
         raise ValidationError(N_("the questionnaire needs a name"), details=[{"field": "name",
                                                                              "message": "missing"}])
+
+
+DUPLICATES = {"duplicate question code %(code)s (questions %(first)s and %(second)s)", "duplicate option code %(code)s"}
 
 
 # --- versions ---------------------------------------------------------------------------------------

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, errors, filters, frames, home, jobs, main, navigation, policy, rounds, security
+from . import (
+    admin,
+    auth,
+    errors,
+    filters,
+    frames,
+    home,
+    jobs,
+    main,
+    navigation,
+    policy,
+    questionnaires,
+    rounds,
+    security,
+)
 
 
 def init_web(app: Flask) -> None:
-    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp):
+    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

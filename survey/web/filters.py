@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, format_percent
+from flask_babel import format_datetime, format_decimal, format_percent, gettext
 
 
 def local_time(value: datetime | str | None, fmt: str = "yyyy-MM-dd HH:mm:ss") -> str:
@@ -23,6 +23,14 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else format_percent(value, format="#,##0." + "0" * digits + "%")
 
 
+def localised(message) -> str:
+    """A message object with ``template`` and ``params`` (a check's problem, a version change) in the
+    reader's language; string values that are themselves marked messages (field names) are translated too."""
+    params = {k: gettext(v) if isinstance(v, str) else v for k, v in (message.params or {}).items()}
+    text = gettext(message.template)
+    return text % params if params else text
+
+
 def init_filters(app: Flask) -> None:
-    for f in (local_time, number, percent):
+    for f in (local_time, number, percent, localised):
         app.add_template_filter(f)

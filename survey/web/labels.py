@@ -29,10 +29,14 @@ STATUS_LABELS = {
     "fielding": _l("in the field"),
     "closed": _l("closed"), "reported": _l("reported"), "pending": _l("waiting"), "running": _l("running"),
     "done": _l("done"), "rejected": _l("rejected: nothing imported"), "failed": _l("failed"),
-    "empty": _l("empty"), "importing": _l("importing"), "ready": _l("ready"),
+    "empty": _l("empty"), "importing": _l("importing"), "ready": _l("ready"), "frozen": _l("frozen"),
+}
+QUESTION_TYPE_LABELS = {
+    "scale": _l("Satisfaction scale"), "single": _l("Single choice"), "multiple": _l("Multiple choice"),
+    "text": _l("Open text"), "number": _l("Number"),
 }
 
 
 def label_globals() -> dict:
     return {"role_labels": ROLE_LABELS, "field_labels": FIELD_LABELS, "variable_labels": VARIABLE_LABELS,
-            "method_labels": METHOD_LABELS, "status_labels": STATUS_LABELS}
+            "method_labels": METHOD_LABELS, "status_labels": STATUS_LABELS, "type_labels": QUESTION_TYPE_LABELS}

@@ -16,6 +16,7 @@ NAV = (
     ("admin.users", _l("Users")),
     ("home.coordinator", _l("Overview")),
     ("frames.index", _l("Frames")),
+    ("questionnaires.index", _l("Questionnaires")),
     ("rounds.index", _l("Rounds")),
     ("home.supervisor", _l("Fieldwork")),
     ("home.caller", _l("My calls")),

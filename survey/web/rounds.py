@@ -11,7 +11,8 @@ from flask_login import current_user
 from ..errors import DomainError
 from ..sampling.design import DESIGN_METHODS, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
-from ..services import frames, rounds
+from ..services import frames, lifecycle, questionnaires, rounds
+from .labels import STATUS_LABELS
 from .policy import PHONE_VIEWERS
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -38,14 +39,16 @@ def create():
     if request.method == "POST":
         try:
             round_ = rounds.create_round(request.form.get("name", ""), int(request.form.get("frame_id") or 0),
-                                         design_from_form(request.form), by=current_user._get_current_object())
+                                         design_from_form(request.form), by=current_user._get_current_object(),
+                                         questionnaire_id=request.form.get("questionnaire_id", type=int))
         except DomainError as exc:
             errors = [{"field": "", "message": exc.localised(_)}]
         else:
             flash(_("Round %(name)s created.", name=round_.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template("rounds/new.html", frames=ready, methods=DESIGN_METHODS, variables=STRATUM_VARIABLES,
-                           form=request.form, errors=errors), 422 if errors else 200
+                           questionnaires=questionnaires.list_questionnaires(), form=request.form,
+                           errors=errors), 422 if errors else 200
 
 
 @bp.post("/preview")
@@ -83,6 +86,9 @@ def detail(round_id: int):
             problem = exc.localised(_)
     return render_template("rounds/detail.html", round=round_, preview=preview_result, problem=problem,
                            summary=rounds.summary(round_) if round_.strata else [],
+                           next_steps=lifecycle.next_steps(round_), history=lifecycle.history(round_),
+                           questionnaires=questionnaires.list_questionnaires(),
+                           questionnaire_open=round_.status in rounds.QUESTIONNAIRE_STATUSES_ALLOWED,
                            suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS)
 
 
@@ -111,3 +117,43 @@ def export(round_id: int):
     suffix = "-phones" if with_phones else ""
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=round-{round_.id}-sample{suffix}.csv"})
+
+
+@bp.post("/<int:round_id>/questionnaire")
+def set_questionnaire(round_id: int):
+    try:
+        rounds.set_questionnaire(round_id, request.form.get("questionnaire_id", type=int) or 0,
+                                 by=current_user._get_current_object())
+    except DomainError as exc:
+        flash(exc.localised(_), "error")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/status")
+def change_status(round_id: int):
+    """Start, close, reopen (with a reason) or mark reported — as the lifecycle table allows."""
+    try:
+        round_ = lifecycle.change_status(round_id, request.form.get("to", ""), by=current_user._get_current_object(),
+                                         reason=request.form.get("reason", ""))
+    except DomainError as exc:
+        flash(exc.localised(_), "error")
+    else:
+        flash(_("Round %(name)s is now %(status)s.", name=round_.name, status=STATUS_LABELS[round_.status]), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/copy", methods=["GET", "POST"])
+def copy(round_id: int):
+    """A new round from this one: same frame, design and questionnaire; a new sample."""
+    previous = rounds.get_round(round_id)
+    error = None
+    if request.method == "POST":
+        try:
+            round_ = rounds.copy_round(round_id, request.form.get("name", "").strip(),
+                                       by=current_user._get_current_object())
+        except DomainError as exc:
+            error = exc.localised(_)
+        else:
+            flash(_("Round %(name)s created from %(previous)s.", name=round_.name, previous=previous.name), "info")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/copy.html", previous=previous, error=error), 422 if error else 200

@@ -13,7 +13,8 @@ from survey.web.policy import POLICY, PUBLIC
 
 from ..conftest import build_app, log_in, make_user
 
-SAMPLE_PATHS = {"static": {"filename": "css/app.css"}}
+SAMPLE_PATHS = {"static": {"filename": "css/app.css"}, "questionnaires.question_action": {"action": "up"},
+                "questionnaires.export": {"fmt": "json"}}
 
 
 def _url(app: Flask, rule) -> str:
