@@ -13,15 +13,24 @@ CATALOG = Path(__file__).resolve().parent.parent / "survey" / "translations" / "
 def test_every_message_has_a_chinese_translation():
     with open(CATALOG / "messages.po", "rb") as fh:
         catalog = read_po(fh)
-    untranslated = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+    untranslated = [m.id for m in catalog if m.id and (not _translated(m.string) or m.fuzzy)]
     assert untranslated == []
+
+
+def _plain(value):
+    """Plural messages come as lists or tuples depending on the reader."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _translated(string) -> bool:
+    return all(string) if isinstance(string, list | tuple) else bool(string)
 
 
 def test_the_compiled_catalog_matches_the_source():
     with open(CATALOG / "messages.po", "rb") as fh:
-        source = {m.id: m.string for m in read_po(fh) if m.id}
+        source = {_plain(m.id): _plain(m.string) for m in read_po(fh) if m.id}
     with open(CATALOG / "messages.mo", "rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+        compiled = {_plain(m.id): _plain(m.string) for m in read_mo(fh) if m.id}
     assert compiled == source, "run `make translations` (pybabel compile) and commit the .mo"
 
 
