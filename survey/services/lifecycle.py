@@ -80,6 +80,8 @@ def move(round_: Round, to: str, *, by: User | None, reason: str = "", system: b
     stamp = TIMESTAMPS.get(to)
     if stamp and (getattr(round_, stamp) is None or to != "fielding"):
         setattr(round_, stamp, utcnow())  # fielding_at keeps the first start; reopenings are in the history
+    if to == "fielding":
+        round_.closed_at = None  # reopened: no longer closed
     audit.record("round.status", actor=by or SYSTEM, target=round_, before=before, after=to, reason=reason or None)
 
 

@@ -56,6 +56,7 @@ def test_the_whole_life_of_a_round_is_recorded(sampled, coordinator, demo_versio
         lifecycle.change_status(sampled.id, "fielding", by=coordinator, reason="  ")
     lifecycle.change_status(sampled.id, "fielding", by=coordinator, reason="城南区样本不足，补充访问")
     assert sampled.fielding_at == started  # the first start is kept; the reopening is in the history
+    assert sampled.closed_at is None
     lifecycle.change_status(sampled.id, "closed", by=coordinator)
     lifecycle.change_status(sampled.id, "reported", by=coordinator)
     history = [(e.details["before"], e.details["after"], e.details.get("reason"), e.actor)

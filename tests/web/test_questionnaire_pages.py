@@ -65,7 +65,7 @@ def test_a_questionnaire_is_built_from_scratch_frozen_exported_edited_reimported
                                     "condition": ["public_security:fairly_dissatisfied",
                                                   "public_security:dissatisfied"]})
     page = coordinator.get(f"/questionnaires/{qid}").get_data(as_text=True)
-    assert "public_security = fairly_dissatisfied / dissatisfied" in page
+    assert "public_security = 不太满意 / 不满意" in page
     assert coordinator.post(f"/questionnaires/{qid}/freeze").status_code == 302
     questionnaire = db.session.get(Questionnaire, qid)
     assert questionnaire.frozen and questionnaires.problems(questionnaire) == []
