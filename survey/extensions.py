@@ -62,7 +62,9 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     transactions (the rolled-back test fixture, per-row savepoints) and makes ``BEGIN IMMEDIATE``
     impossible. Following SQLAlchemy's documented recipe, the driver is put in autocommit mode and
     SQLAlchemy emits BEGIN itself. A connection may ask for ``BEGIN IMMEDIATE`` (take the write lock
-    up front, as a claim must) with ``connection.info["begin"] = "BEGIN IMMEDIATE"`` before it begins.
+    up front, as a claim must) with ``connection.info["begin"] = "BEGIN IMMEDIATE"`` before it begins,
+    or — through the session — ``db.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})``
+    as the first use of a new transaction.
     """
 
     @event.listens_for(engine, "connect")
@@ -78,4 +80,5 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql(connection.info.pop("begin", "BEGIN"))
+        begin = connection.info.pop("begin", None) or connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        connection.exec_driver_sql(begin)

@@ -1,5 +1,6 @@
 """Tables only: state and invariants. No queries, no queue, no ``current_app`` here."""
 
+from .fieldwork import INTERVIEW_STATUSES, Answer, CallAttempt, Interview
 from .people import LOCALES, ROLES, AuditEvent, LoginFailure, User
 from .questionnaires import QUESTIONNAIRE_STATUSES, Question, Questionnaire, QuestionOption
 from .reference import REGION_LEVELS, Department, Indicator, Region, Scale, ScaleOption
@@ -18,18 +19,22 @@ from .sampling import (
 __all__ = [
     "FRAME_STATUSES",
     "IMPORT_STATUSES",
+    "INTERVIEW_STATUSES",
     "LOCALES",
     "QUESTIONNAIRE_STATUSES",
     "REGION_LEVELS",
     "ROLES",
     "ROUND_STATUSES",
+    "Answer",
     "AuditEvent",
+    "CallAttempt",
     "Case",
     "Department",
     "Frame",
     "FrameImport",
     "FrameUnit",
     "Indicator",
+    "Interview",
     "LoginFailure",
     "Question",
     "QuestionOption",

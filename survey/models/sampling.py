@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -108,6 +108,7 @@ class Round(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"))  # copied from
+    call_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")  # CallRules
 
     frame: Mapped[Frame | None] = relationship()
     questionnaire: Mapped[Questionnaire | None] = relationship()
@@ -143,6 +144,8 @@ class Case(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "frame_unit_id"),
         Index("ix_survey_case_round_id_stratum_id_replicate", "round_id", "stratum_id", "replicate"),
+        # The claim's search: open, released cases of a round by when they may be called.
+        Index("ix_survey_case_claim", "round_id", "released", "final_code", "next_call_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,3 +154,18 @@ class Case(db.Model):
     frame_unit_id: Mapped[int] = mapped_column(ForeignKey("frame_unit.id"), index=True)
     replicate: Mapped[int]
     released: Mapped[bool] = mapped_column(default=False)
+    # Fieldwork. A case is open until it has a final AAPOR disposition; a caller holds it while
+    # claimed_by_id is set and claimed_at is recent (an idle claim expires by the round's rules).
+    # Server defaults: the draw writes cases through the driver with only the sampling columns.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: callable now (fresh)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contacted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    eligible: Mapped[bool] = mapped_column(default=False, server_default=false())
+    refusals: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    final_code: Mapped[str | None] = mapped_column(String(5))  # AAPOR final disposition, e.g. 1.1
+    final_group: Mapped[str | None] = mapped_column(String(2))  # I P R NC O UH UO NE
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

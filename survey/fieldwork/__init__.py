@@ -1,0 +1,1 @@
+"""Fieldwork rules (pure): call rules and windows, outcomes and AAPOR dispositions, answer checks."""

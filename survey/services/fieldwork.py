@@ -1,0 +1,328 @@
+"""The caller's work: claim the next case, record each call's outcome, submit the interview.
+
+A claim is one atomic UPDATE of the chosen row — under ``BEGIN IMMEDIATE`` on SQLite (the write lock is
+taken before the choice is read), with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL — so two callers never
+get the same case whatever process they are served by. A claim left idle longer than the round's
+``claim_minutes`` returns the case to the pool; a caller holds at most one case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import case as when
+
+from .. import queue
+from ..errors import InvalidState, NotFound, ValidationError
+from ..extensions import db
+from ..fieldwork import answers as answer_checks
+from ..fieldwork.outcomes import FINAL_GROUPS, OUTCOMES, CaseState, decide
+from ..fieldwork.rules import CallRules
+from ..i18n import N_
+from ..models import Answer, CallAttempt, Case, FrameUnit, Interview, Round, Stratum, User
+from ..phones import mask
+from . import audit, questionnaires
+from .frames import vault
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def rules_for(round_: Round) -> CallRules:
+    return CallRules.from_dict(round_.call_rules)
+
+
+def fielding_rounds() -> list[Round]:
+    return list(db.session.scalars(select(Round).where(Round.status == "fielding").order_by(Round.id)))
+
+
+def _expired(rules: CallRules, now: datetime) -> datetime:
+    return now - timedelta(minutes=rules.claim_minutes)
+
+
+def held_case(caller: User, now: datetime | None = None) -> Case | None:
+    """The open case this caller holds (an expired claim is no longer held)."""
+    now = now or now_utc()
+    for case in db.session.scalars(select(Case).where(Case.claimed_by_id == caller.id, Case.final_code.is_(None))):
+        round_ = db.session.get(Round, case.round_id)
+        if case.claimed_at and _aware(case.claimed_at) >= _expired(rules_for(round_), now):
+            return case
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def claim_next(round_id: int, caller: User, *, now: datetime | None = None) -> Case | None:
+    """The caller's next case (or the one they already hold); None when nothing is callable now."""
+    now = now or now_utc()
+    held = held_case(caller, now)
+    if held is not None:
+        return held
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.status != "fielding":
+        raise InvalidState(N_("this round is not in the field"))
+    rules = rules_for(round_)
+    in_window = rules.in_window(now)
+    appointment_due = and_(Case.appointment_at.is_not(None), Case.appointment_at <= now)
+    callable_now = or_(Case.next_call_at.is_(None), Case.next_call_at <= now)
+    free = or_(Case.claimed_by_id.is_(None), Case.claimed_at < _expired(rules, now))
+    candidate = (
+        select(Case.id)
+        .where(Case.round_id == round_.id, Case.released, Case.final_code.is_(None), Case.attempts < rules.max_attempts,
+               free, callable_now, appointment_due if not in_window else True)
+        # Due appointments first, then numbers whose retry time has come (oldest first), then fresh ones.
+        .order_by(when((appointment_due, 0), (Case.next_call_at.is_not(None), 1), else_=2), Case.next_call_at,
+                  Case.id)
+        .limit(1)
+    )
+    db.session.commit()  # the claim is a transaction of its own, begun with the write lock on SQLite
+    connection = db.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+    if connection.dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(Case).where(Case.id == candidate.scalar_subquery(), free)
+        .values(claimed_by_id=caller.id, claimed_at=now).returning(Case.id)
+    ).scalar()
+    db.session.commit()
+    if claimed is None:
+        return None
+    case = db.session.get(Case, claimed)
+    db.session.refresh(case)
+    return case
+
+
+def next_opening(round_id: int, *, now: datetime | None = None) -> datetime:
+    round_ = db.session.get(Round, round_id)
+    return rules_for(round_).next_opening(now or now_utc())
+
+
+def _held(case_id: int, caller: User, now: datetime) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(N_("no such case"))
+    round_ = db.session.get(Round, case.round_id)
+    if case.claimed_by_id != caller.id or case.final_code is not None or case.claimed_at is None \
+            or _aware(case.claimed_at) < _expired(rules_for(round_), now):
+        raise InvalidState(N_("you do not hold this case (its claim expired or it was finished): take the next one"),
+                           field="case")
+    return case
+
+
+def touch(case_id: int, caller: User, *, now: datetime | None = None) -> None:
+    """The caller is still working on the case: keep the claim alive."""
+    now = now or now_utc()
+    _held(case_id, caller, now).claimed_at = now
+    db.session.commit()
+
+
+def reveal_phone(case_id: int, caller: User, *, now: datetime | None = None) -> str:
+    """The number in clear, for the caller holding the case only; every reveal is audited."""
+    case = _held(case_id, caller, now or now_utc())
+    unit = db.session.get(FrameUnit, case.frame_unit_id)
+    audit.record("case.phone_revealed", actor=caller, target=case)
+    db.session.commit()
+    return vault().decrypt(unit.phone_enc)
+
+
+def masked_phone(case: Case) -> str:
+    unit = db.session.get(FrameUnit, case.frame_unit_id)
+    return mask(vault().decrypt(unit.phone_enc))
+
+
+def record_outcome(case_id: int, caller: User, outcome: str, *, now: datetime | None = None,
+                   appointment_at: datetime | None = None, note: str = "", screened_eligible: bool = False) -> Case:
+    """Record a call that did not end in an interview (no answer, refusal, appointment …)."""
+    now = now or now_utc()
+    if outcome not in OUTCOMES or OUTCOMES[outcome][2] == "interview":
+        raise ValidationError(N_("unknown call outcome %(outcome)s"), params={"outcome": outcome},
+                              details=[{"field": "outcome", "message": f"unknown call outcome {outcome!r}"}])
+    if outcome == "appointment" and (appointment_at is None or appointment_at <= now):
+        raise ValidationError(N_("an appointment needs a time in the future"),
+                              details=[{"field": "appointment_at", "message": "a time in the future is needed"}])
+    case = _held(case_id, caller, now)
+    _apply(case, caller, outcome, now, appointment_at=appointment_at, note=note, screened_eligible=screened_eligible)
+    db.session.commit()
+    return case
+
+
+def _apply(case: Case, caller: User, outcome: str, now: datetime, *, appointment_at: datetime | None = None,
+           note: str = "", answered_share: float | None = None, screened_eligible: bool = False) -> None:
+    round_ = db.session.get(Round, case.round_id)
+    decision = decide(outcome, CaseState(case.attempts, case.contacted, case.eligible, case.refusals), now,
+                      rules_for(round_), appointment_at=appointment_at, answered_share=answered_share,
+                      screened_eligible=screened_eligible)
+    interim = OUTCOMES[outcome][1] if OUTCOMES[outcome][2] != "interview" else decision.final_code
+    db.session.add(CallAttempt(case_id=case.id, round_id=case.round_id, caller_id=caller.id, started_at=now,
+                               ended_at=now, outcome=outcome, aapor_code=interim, appointment_at=appointment_at,
+                               note=(note or "")[:500]))
+    case.attempts += 1
+    case.contacted, case.eligible = decision.contacted, decision.eligible
+    case.refusals += OUTCOMES[outcome][2] == "refusal"
+    case.last_outcome = outcome
+    case.next_call_at = decision.next_call_at
+    case.appointment_at = decision.appointment_at
+    case.claimed_by_id = case.claimed_at = None  # back to the pool (or finished)
+    if decision.final_code:
+        case.final_code, case.final_group, case.finalised_at = decision.final_code, decision.final_group, now
+        db.session.flush()
+        release_if_run_out(case.stratum_id)
+
+
+def release_if_run_out(stratum_id: int) -> int:
+    """Open the stratum's next replicate when its released numbers are all finished before its target
+    completes are reached (a stratum at its target gets no new replicates). Returns numbers released."""
+    stratum = db.session.get(Stratum, stratum_id)
+    open_cases = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.stratum_id == stratum_id, Case.released, Case.final_code.is_(None)))
+    if open_cases:
+        return 0
+    completes = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.stratum_id == stratum_id, Case.final_group == "I"))
+    if completes >= stratum.target:
+        return 0
+    following = db.session.scalar(select(func.min(Case.replicate)).where(Case.stratum_id == stratum_id,
+                                                                         Case.released.is_(False)))
+    if following is None:
+        return 0
+    released = db.session.execute(update(Case).where(Case.stratum_id == stratum_id, Case.replicate == following)
+                                  .values(released=True)).rowcount
+    stratum.released += released
+    audit.record("stratum.replicate_released", actor=None, target=stratum, replicate=following, numbers=released)
+    return released
+
+
+# --- interviews -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submitted:
+    interview: Interview
+    created: bool  # False when the same submission had been stored before (a double click, a retry)
+    queued: bool
+
+
+def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
+                     now: datetime | None = None) -> Submitted:
+    """Check and store an interview, its answers and the case's disposition in one transaction; then
+    queue its processing. The same idempotency key returns the stored interview (nothing twice)."""
+    now = now or now_utc()
+    key = str(payload.get("idempotency_key") or "")
+    if not 8 <= len(key) <= 64:
+        raise ValidationError(N_("the submission has no idempotency key"),
+                              details=[{"field": "idempotency_key", "message": "8 to 64 characters"}])
+    existing = db.session.scalar(select(Interview).where(Interview.idempotency_key == key))
+    if existing is not None:
+        if existing.case_id != case_id or existing.caller_id != caller.id:
+            raise ValidationError(N_("this idempotency key belongs to another interview"),
+                                  details=[{"field": "idempotency_key", "message": "already used"}])
+        return Submitted(existing, False, False)
+    case = _held(case_id, caller, now)
+    round_ = db.session.get(Round, case.round_id)
+    questionnaire = round_.questionnaire
+    instrument = questionnaires.document(questionnaire)
+    given = payload.get("answers")
+    if not isinstance(given, dict):
+        raise ValidationError(N_("the submission has no answers"), details=[{"field": "answers",
+                                                                            "message": "an object is needed"}])
+    completion = answer_checks.check(instrument, given)
+    if completion.errors:
+        first = completion.errors[0]
+        raise ValidationError(first["template"], params=first["params"],
+                              details=[{"field": e["field"], "message": e["message"]} for e in completion.errors])
+    requested = payload.get("outcome", "complete")
+    if requested not in ("complete", "breakoff"):
+        raise ValidationError(N_("an interview ends as complete or break-off"),
+                              details=[{"field": "outcome", "message": "complete or breakoff"}])
+    # The final code follows the share answered (≥ 80% complete, 50–80% partial, else break-off),
+    # whatever the button; a screening answer that rules the respondent out makes it "not eligible".
+    outcome = "ineligible" if completion.screening == "ineligible" else requested
+    final_share = completion.share
+    paradata = payload.get("paradata") if isinstance(payload.get("paradata"), dict) else {}
+    started, ended = _moment(paradata.get("started_at")), _moment(paradata.get("ended_at")) or now
+    seconds = paradata.get("seconds") if isinstance(paradata.get("seconds"), dict) else {}
+    _apply(case, caller, outcome, now, answered_share=final_share,
+           screened_eligible=completion.screening == "eligible")
+    interview = Interview(
+        case_id=case.id, round_id=case.round_id, questionnaire_id=questionnaire.id, caller_id=caller.id,
+        idempotency_key=key, outcome=outcome, final_code=case.final_code, answered_share=final_share,
+        started_at=started, ended_at=ended, submitted_at=now,
+        duration_seconds=(ended - started).total_seconds() if started and ended else None,
+        paradata={k: v for k, v in paradata.items() if k in ("seconds", "back_edits", "started_at", "ended_at")},
+        payload={"answers": given, "outcome": requested})
+    rows = {q.code: q for q in questionnaire.questions}
+    for code in completion.answered:
+        question = rows[code]
+        value = given[code]
+        options = {o.code: o.id for o in question.options}
+        answer = Answer(question_id=question.id, seconds=_seconds(seconds.get(code)))
+        if question.type in ("scale", "single"):
+            answer.option_id = options[value]
+        elif question.type == "multiple":
+            answer.option_ids = [options[v] for v in value]
+        elif question.type == "number":
+            answer.number = float(value)
+        else:
+            answer.text = value.strip()
+        interview.answers.append(answer)
+    db.session.add(interview)
+    db.session.commit()
+    job = queue.enqueue("workers.interviews.process", interview.id, job_id=f"interview-{interview.id}",
+                        description=f"Process interview {interview.id}")
+    return Submitted(interview, True, job is not None)
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return _aware(moment)
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 86_400:
+        return None
+    return float(value)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+# --- the caller's own figures -----------------------------------------------------------------------
+
+def caller_today(caller: User, *, now: datetime | None = None) -> dict[str, Any]:
+    """Today's (Asia/Shanghai) dials, completes, appointments due, and the caller's own rates."""
+    from ..fieldwork.rules import LOCAL
+    from ..stats import aapor_rates
+
+    now = now or now_utc()
+    start = now.astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    attempts = db.session.execute(select(CallAttempt.outcome, CallAttempt.aapor_code)
+                                  .where(CallAttempt.caller_id == caller.id, CallAttempt.started_at >= start)).all()
+    dials = len(attempts)
+    completes = sum(1 for outcome, code in attempts if code == "1.1")
+    due = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.final_code.is_(None), Case.appointment_at.is_not(None), Case.appointment_at <= now + timedelta(hours=1),
+        Case.id.in_(select(CallAttempt.case_id).where(CallAttempt.caller_id == caller.id,
+                                                      CallAttempt.outcome == "appointment"))))
+    finals = db.session.execute(
+        select(Case.final_group, func.count()).where(Case.final_code.is_not(None), Case.id.in_(
+            select(CallAttempt.case_id).where(CallAttempt.caller_id == caller.id))).group_by(Case.final_group)).all()
+    counts = {group: n for group, n in finals if group in ("I", "P", "R", "NC", "O", "UH", "UO")}
+    rates = aapor_rates(counts) if counts else {}
+    return {"dials": dials, "completes": completes, "appointments_due": due,
+            "rr1": rates.get("RR1"), "coop1": rates.get("COOP1"), "ref1": rates.get("REF1"),
+            "finished_cases": sum(n for _, n in finals)}
+
+
+__all__ = ["FINAL_GROUPS", "OUTCOMES", "Submitted", "claim_next", "held_case", "new_idempotency_key",
+           "record_outcome", "release_if_run_out", "reveal_phone", "submit_interview", "touch"]
