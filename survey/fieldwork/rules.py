@@ -28,6 +28,8 @@ def _fail(field_name: str, template: str, **params: Any) -> ValidationError:
 
 
 def _clock(text: str, field_name: str) -> time:
+    if str(text).strip() == "24:00":
+        return time.max  # the end of the day
     try:
         hours, minutes = (int(part) for part in str(text).strip().split(":"))
         return time(hours, minutes)

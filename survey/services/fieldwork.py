@@ -131,6 +131,11 @@ def reveal_phone(case_id: int, caller: User, *, now: datetime | None = None) -> 
     return vault().decrypt(unit.phone_enc)
 
 
+def case_history(case: Case) -> list[CallAttempt]:
+    return list(db.session.scalars(select(CallAttempt).where(CallAttempt.case_id == case.id)
+                                   .order_by(CallAttempt.id)))
+
+
 def masked_phone(case: Case) -> str:
     unit = db.session.get(FrameUnit, case.frame_unit_id)
     return mask(vault().decrypt(unit.phone_enc))

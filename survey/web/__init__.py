@@ -7,6 +7,7 @@ from flask import Flask
 from . import (
     admin,
     auth,
+    cati,
     errors,
     filters,
     frames,
@@ -22,7 +23,7 @@ from . import (
 
 
 def init_web(app: Flask) -> None:
-    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp):
+    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from ..services import fieldwork
 from ..services.system import reference_counts
 
 bp = Blueprint("home", __name__)
@@ -22,7 +23,9 @@ def supervisor():
 
 @bp.get("/calls/")
 def caller():
-    return render_template("home/caller.html")
+    me = current_user._get_current_object()
+    return render_template("home/caller.html", rounds=fieldwork.fielding_rounds(), held=fieldwork.held_case(me),
+                           today=fieldwork.caller_today(me))
 
 
 @bp.get("/verification/")
