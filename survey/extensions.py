@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -54,6 +57,36 @@ def init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    # Registered before every other hook (the login and the policy read the database): a request that
+    # may write begins its transactions IMMEDIATE on SQLite (see SQLITE_BEGIN).
+    @app.before_request
+    def _writes_take_the_lock_up_front() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.sqlite_begin_token = SQLITE_BEGIN.set("BEGIN IMMEDIATE")
+
+    @app.teardown_request
+    def _back_to_deferred(_exc) -> None:
+        token = g.pop("sqlite_begin_token", None)
+        if token is not None:
+            SQLITE_BEGIN.reset(token)
+
+
+# How SQLite transactions begin in this context. A transaction that reads and later writes under a
+# plain (deferred) BEGIN fails at once with "database is locked" when another connection wrote in
+# between (WAL cannot upgrade a stale snapshot; the busy timeout does not apply). So work that writes
+# — a POST, a job — begins IMMEDIATE: it waits (busy timeout) for the write lock up front instead.
+SQLITE_BEGIN: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN")
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock up front (no effect on PostgreSQL)."""
+    token = SQLITE_BEGIN.set("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        SQLITE_BEGIN.reset(token)
+
 
 def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     """WAL, foreign keys and a busy timeout on every connection; explicit BEGIN.
@@ -80,5 +113,6 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        begin = connection.info.pop("begin", None) or connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        begin = connection.info.pop("begin", None) or connection.get_execution_options().get("sqlite_begin") \
+            or SQLITE_BEGIN.get()
         connection.exec_driver_sql(begin)

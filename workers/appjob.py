@@ -23,7 +23,9 @@ class AppJob(Job):
     def perform(self) -> Any:
         if _app is None:
             raise RuntimeError("workers.appjob.bind_app(app) was not called in this worker")
-        with _app.app_context():
+        from survey.extensions import writing
+
+        with _app.app_context(), writing():  # jobs write: take SQLite's write lock when a transaction begins
             _forget_inherited_connections()
             return super().perform()
 

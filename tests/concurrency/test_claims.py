@@ -1,0 +1,106 @@
+"""No case is ever handed to two callers: 4 OS processes × 3 threads claim over HTTP from gunicorn with
+2 worker processes until the round is exhausted. Exclusivity comes from the database (one atomic
+UPDATE under BEGIN IMMEDIATE on SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL), so it holds across
+processes; runs on whichever database the suite uses."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import CallAttempt, Case
+from survey.services import frames, lifecycle, questionnaires, rounds
+from survey.services.demo import load_demo
+from survey.services.synthetic import write_synthetic_csv
+
+from ..conftest import PASSWORD, ROOT, make_user, process_env
+
+PROCESSES, THREADS = 4, 3
+pytestmark = pytest.mark.committed
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fielding(committed_app, tmp_path_factory):
+    with committed_app.app_context():
+        load_demo()
+        frame = frames.create_frame("并发测试框")
+        path = Path(tmp_path_factory.mktemp("frame")) / "f.csv"
+        write_synthetic_csv(path, people=2000, seed=9)
+        frames.import_file(frame.id, path, {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别",
+                                            "age": "年龄"})
+        coordinator = make_user("coordinator")
+        round_ = rounds.create_round("并发轮", frame.id, {"strata": ["region"], "target": 60, "completion_rate": 0.5,
+                                                          "replicates": 2, "reserve_replicates": 1},
+                                     by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
+        rounds.draw(round_.id, seed=4)
+        lifecycle.change_status(round_.id, "fielding", by=coordinator)
+        round_.call_rules = {"windows": [["00:00", "24:00"]]}
+        callers = [make_user("caller").username for _ in range(PROCESSES * THREADS)]
+        db.session.commit()
+        yield round_.id, callers
+
+
+@pytest.fixture
+def server(committed_app, tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 — closed below; a pipe left unread would block it
+    env = {**process_env(committed_app), "SURVEY_WTF_CSRF_ENABLED": "false", "SURVEY_SESSION_COOKIE_SECURE": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                             f"127.0.0.1:{port}", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()}")
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+    errors = [line for line in (tmp_path / "gunicorn.log").read_text().splitlines() if "Traceback" in line]
+    assert errors == [], (tmp_path / "gunicorn.log").read_text()[-3000:]
+
+
+def test_every_case_is_claimed_exactly_once_across_processes(committed_app, fielding, server):
+    round_id, callers = fielding
+    groups = [callers[i * THREADS:(i + 1) * THREADS] for i in range(PROCESSES)]
+    clients = [subprocess.Popen([sys.executable, str(Path(__file__).with_name("claim_client.py")), server,
+                                 str(round_id), PASSWORD, *names], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for names in groups]
+    claims = []
+    for client in clients:
+        out, err = client.communicate(timeout=300)
+        assert client.returncode == 0, err
+        claims += [json.loads(line) for line in out.splitlines() if line.strip()]
+    counted = Counter(c["case"] for c in claims)
+    assert max(counted.values()) == 1, [case for case, n in counted.items() if n > 1]
+    assert len({c["caller"] for c in claims}) > PROCESSES  # the work really was shared
+    with committed_app.app_context():
+        released = db.session.scalar(select(func.count()).select_from(Case).where(Case.round_id == round_id,
+                                                                                  Case.released))
+        open_cases = db.session.scalar(select(func.count()).select_from(Case).where(
+            Case.round_id == round_id, Case.released, Case.final_code.is_(None)))
+        attempts = db.session.execute(select(CallAttempt.case_id, func.count()).group_by(CallAttempt.case_id)).all()
+    assert open_cases == 0 and len(claims) == released  # none lost: every released number was worked
+    assert all(n == 1 for _, n in attempts) and len(attempts) == released
