@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
   if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv, ensurepip; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1; \
   then echo $$p; break; fi; done)
 
-.PHONY: help setup run test bench lint worker migrate translations clean
+.PHONY: help setup run test browser bench lint worker migrate translations clean
 
 help:
 	@echo "make run    set up and run the product (web :5000, worker, Redis, demo data) — Ctrl-C stops it"
@@ -40,9 +40,20 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m survey.devstack
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (with a CJK font, or Chinese renders as boxes). Installed
+# here when we can (root with apt, as in CI); otherwise say what is missing — those tests then skip,
+# except with CI=true, where a missing browser fails the run.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi cjk; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	  (apt-get update -qq -o DPkg::Lock::Timeout=600 && apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	    chromium fonts-noto-cjk >/dev/null) || echo "could not install chromium: the browser tests will not run"; \
+	else echo "chromium or a CJK font is missing (Debian: apt-get install chromium fonts-noto-cjk): browser tests skip"; fi
 
 bench: setup
 	$(PY) -m benchmarks $(BENCH_ARGS)

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -199,6 +202,43 @@ def worker(committed_app):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(committed_app, tmp_path) -> Iterator[str]:
+    """The production server (gunicorn, 2 workers × 4 threads) on the committed database; its URL.
+
+    Fails the test if the server logged a traceback. CSRF and secure cookies are off for the clients.
+    """
+    port = _free_port()
+    env = {**process_env(committed_app), "SURVEY_WTF_CSRF_ENABLED": "false", "SURVEY_SESSION_COOKIE_SECURE": "false"}
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log:  # a file, not a pipe: an unread pipe would block the server
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                                 f"127.0.0.1:{port}", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail(f"gunicorn did not start: {log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield base
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = log_path.read_text()
+    assert "Traceback" not in text, text[-3000:]
 
 
 # --- people ---------------------------------------------------------------------------------------

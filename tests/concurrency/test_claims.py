@@ -6,11 +6,8 @@ processes; runs on whichever database the suite uses."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -23,16 +20,10 @@ from survey.services import frames, lifecycle, questionnaires, rounds
 from survey.services.demo import load_demo
 from survey.services.synthetic import write_synthetic_csv
 
-from ..conftest import PASSWORD, ROOT, make_user, process_env
+from ..conftest import PASSWORD, make_user
 
 PROCESSES, THREADS = 4, 3
 pytestmark = pytest.mark.committed
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +47,10 @@ def fielding(committed_app, tmp_path_factory):
         yield round_.id, callers
 
 
-@pytest.fixture
-def server(committed_app, tmp_path):
-    port = _free_port()
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 — closed below; a pipe left unread would block it
-    env = {**process_env(committed_app), "SURVEY_WTF_CSRF_ENABLED": "false", "SURVEY_SESSION_COOKIE_SECURE": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
-                             f"127.0.0.1:{port}", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()}")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-    errors = [line for line in (tmp_path / "gunicorn.log").read_text().splitlines() if "Traceback" in line]
-    assert errors == [], (tmp_path / "gunicorn.log").read_text()[-3000:]
-
-
-def test_every_case_is_claimed_exactly_once_across_processes(committed_app, fielding, server):
+def test_every_case_is_claimed_exactly_once_across_processes(committed_app, fielding, live_server):
     round_id, callers = fielding
     groups = [callers[i * THREADS:(i + 1) * THREADS] for i in range(PROCESSES)]
-    clients = [subprocess.Popen([sys.executable, str(Path(__file__).with_name("claim_client.py")), server,
+    clients = [subprocess.Popen([sys.executable, str(Path(__file__).with_name("claim_client.py")), live_server,
                                  str(round_id), PASSWORD, *names], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True) for names in groups]
     claims = []

@@ -1,0 +1,83 @@
+"""A caller completes an interview with the keyboard only, in a real browser against the real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Answer, Interview, Question
+from survey.services import frames, lifecycle, questionnaires, rounds
+from survey.services.demo import load_demo
+from survey.services.synthetic import write_synthetic_csv
+
+from ..conftest import PASSWORD, make_user
+from .conftest import log_in, shot
+
+pytestmark = pytest.mark.committed
+
+
+@pytest.fixture(scope="module")
+def caller_name(committed_app, tmp_path_factory) -> str:
+    with committed_app.app_context():
+        load_demo()
+        frame = frames.create_frame("浏览器测试框")
+        path = Path(tmp_path_factory.mktemp("frame")) / "f.csv"
+        write_synthetic_csv(path, people=1000, seed=5)
+        frames.import_file(frame.id, path, {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别",
+                                            "age": "年龄"})
+        coordinator = make_user("coordinator")
+        round_ = rounds.create_round("键盘轮", frame.id, {"strata": ["region"], "target": 30, "completion_rate": 0.5},
+                                     by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
+        rounds.draw(round_.id, seed=1)
+        lifecycle.change_status(round_.id, "fielding", by=coordinator)
+        round_.call_rules = {"windows": [["00:00", "24:00"]]}
+        name = make_user("caller").username
+        db.session.commit()
+        return name
+
+
+def test_an_interview_with_the_keyboard_only(committed_app, live_server, page, caller_name):
+    log_in(page, live_server, caller_name, PASSWORD)
+    page.goto(f"{live_server}/calls/")
+    page.keyboard.press("Enter")  # the focused "next case" button
+    page.wait_for_url("**/calls/case/*")
+    page.keyboard.press("p")  # show the number (audited)
+    page.wait_for_function("!document.getElementById('phone').textContent.includes('*')")
+    page.keyboard.press("s")
+    page.wait_for_url("**/interview")
+    shot(page, "caller-interview-start")
+    page.keyboard.type("38")
+    page.keyboard.press("Enter")  # S1 age
+    page.keyboard.press("1")  # S2 resident: yes
+    for i in range(12):  # the twelve indicators
+        if i == 1:
+            page.keyboard.press("5")  # 不满意 → the "why?" question follows
+            page.keyboard.type("看病排队时间太长")  # typed text (an IME commits text the same way)
+            page.keyboard.press("Enter")
+        elif i == 3:
+            page.keyboard.press("0")  # don't know
+        else:
+            page.keyboard.press("2")
+    page.keyboard.press("Backspace")  # back to the last indicator …
+    page.keyboard.press("1")  # … and change the answer
+    page.keyboard.press("Enter")  # the closing open question, left empty
+    shot(page, "caller-interview-end")
+    page.keyboard.press("Enter")  # save
+    page.wait_for_url("**/calls/")
+    assert page.console_errors == []
+
+    with committed_app.app_context():
+        interview = db.session.scalars(select(Interview)).one()
+        assert interview.final_code == "1.1" and interview.paradata["back_edits"] == 1
+        answers = {code: (a.option_id, a.text, a.number) for a, code in db.session.execute(
+            select(Answer, Question.code).join(Question, Answer.question_id == Question.id)
+            .where(Answer.interview_id == interview.id)).all()}
+        assert answers["S1"][2] == 38
+        assert answers["healthcare_why"][1] == "看病排队时间太长"
+        assert len(answers) == 15  # 2 screening + 12 indicators + 1 why
+        payload = interview.payload["answers"]
+        assert payload["healthcare"] == "dissatisfied" and payload["schooling"] == "fairly_satisfied"
+        assert payload["environment"] == "dont_know" and payload["officials_conduct"] == "satisfied"
