@@ -10,4 +10,5 @@ SUITES: dict[str, str] = {
     "platform": "benchmarks.platform",
     "sampling": "benchmarks.sampling",
     "estimation": "benchmarks.estimation",
+    "fieldwork": "benchmarks.fieldwork",
 }

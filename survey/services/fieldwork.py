@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy import case as when
+from sqlalchemy import func, or_, select, update
 
 from .. import queue
 from ..errors import InvalidState, NotFound, ValidationError
@@ -48,9 +47,9 @@ def _expired(rules: CallRules, now: datetime) -> datetime:
 def held_case(caller: User, now: datetime | None = None) -> Case | None:
     """The open case this caller holds (an expired claim is no longer held)."""
     now = now or now_utc()
-    for case in db.session.scalars(select(Case).where(Case.claimed_by_id == caller.id, Case.final_code.is_(None))):
-        round_ = db.session.get(Round, case.round_id)
-        if case.claimed_at and _aware(case.claimed_at) >= _expired(rules_for(round_), now):
+    for case, call_rules in db.session.execute(select(Case, Round.call_rules).join(Round, Case.round_id == Round.id)
+                                               .where(Case.claimed_by_id == caller.id, Case.final_code.is_(None))):
+        if case.claimed_at and _aware(case.claimed_at) >= _expired(CallRules.from_dict(call_rules), now):
             return case
     return None
 
@@ -69,33 +68,30 @@ def claim_next(round_id: int, caller: User, *, now: datetime | None = None) -> C
     if round_ is None or round_.status != "fielding":
         raise InvalidState(N_("this round is not in the field"))
     rules = rules_for(round_)
-    in_window = rules.in_window(now)
-    appointment_due = and_(Case.appointment_at.is_not(None), Case.appointment_at <= now)
-    callable_now = or_(Case.next_call_at.is_(None), Case.next_call_at <= now)
     free = or_(Case.claimed_by_id.is_(None), Case.claimed_at < _expired(rules, now))
-    candidate = (
-        select(Case.id)
-        .where(Case.round_id == round_.id, Case.released, Case.final_code.is_(None), Case.attempts < rules.max_attempts,
-               free, callable_now, appointment_due if not in_window else True)
-        # Due appointments first, then numbers whose retry time has come (oldest first), then fresh ones.
-        .order_by(when((appointment_due, 0), (Case.next_call_at.is_not(None), 1), else_=2), Case.next_call_at,
-                  Case.id)
-        .limit(1)
-    )
+    base = select(Case.id).where(Case.round_id == round_.id, Case.released, Case.final_code.is_(None),
+                                 Case.attempts < rules.max_attempts, free)
+    # In priority order, each read from the claim index without sorting: due appointments (their
+    # next call is the appointment), then numbers whose retry time has come (oldest first), then
+    # fresh numbers (in drawn order). Outside the calling windows only appointments are given.
+    due = Case.next_call_at <= now
+    candidates = [base.where(due, Case.appointment_at.is_not(None)).order_by(Case.next_call_at)]
+    if rules.in_window(now):
+        candidates += [base.where(due, Case.appointment_at.is_(None)).order_by(Case.next_call_at),
+                       base.where(Case.next_call_at.is_(None)).order_by(Case.id)]
     db.session.commit()  # the claim is a transaction of its own, begun with the write lock on SQLite
     connection = db.session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
-    if connection.dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
-        update(Case).where(Case.id == candidate.scalar_subquery(), free)
-        .values(claimed_by_id=caller.id, claimed_at=now).returning(Case.id)
-    ).scalar()
+    claimed = None
+    for candidate in candidates:
+        candidate = candidate.limit(1)
+        if connection.dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        claimed = db.session.execute(update(Case).where(Case.id == candidate.scalar_subquery(), free)
+                                     .values(claimed_by_id=caller.id, claimed_at=now).returning(Case.id)).scalar()
+        if claimed is not None:
+            break
     db.session.commit()
-    if claimed is None:
-        return None
-    case = db.session.get(Case, claimed)
-    db.session.refresh(case)
-    return case
+    return None if claimed is None else db.session.get(Case, claimed)
 
 
 def next_opening(round_id: int, *, now: datetime | None = None) -> datetime:
@@ -229,8 +225,7 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
         return Submitted(existing, False, False)
     case = _held(case_id, caller, now)
     round_ = db.session.get(Round, case.round_id)
-    questionnaire = round_.questionnaire
-    instrument = questionnaires.document(questionnaire)
+    instrument, ids = questionnaires.frozen(round_.questionnaire_id)
     given = payload.get("answers")
     if not isinstance(given, dict):
         raise ValidationError(N_("the submission has no answers"), details=[{"field": "answers",
@@ -254,18 +249,17 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
     _apply(case, caller, outcome, now, answered_share=final_share,
            screened_eligible=completion.screening == "eligible")
     interview = Interview(
-        case_id=case.id, round_id=case.round_id, questionnaire_id=questionnaire.id, caller_id=caller.id,
+        case_id=case.id, round_id=case.round_id, questionnaire_id=round_.questionnaire_id, caller_id=caller.id,
         idempotency_key=key, outcome=outcome, final_code=case.final_code, answered_share=final_share,
         started_at=started, ended_at=ended, submitted_at=now,
         duration_seconds=(ended - started).total_seconds() if started and ended else None,
         paradata={k: v for k, v in paradata.items() if k in ("seconds", "back_edits", "started_at", "ended_at")},
         payload={"answers": given, "outcome": requested})
-    rows = {q.code: q for q in questionnaire.questions}
     for code in completion.answered:
-        question = rows[code]
+        question = instrument.question(code)
         value = given[code]
-        options = {o.code: o.id for o in question.options}
-        answer = Answer(question_id=question.id, seconds=_seconds(seconds.get(code)))
+        question_id, options = ids[code]
+        answer = Answer(question_id=question_id, seconds=_seconds(seconds.get(code)))
         if question.type in ("scale", "single"):
             answer.option_id = options[value]
         elif question.type == "multiple":

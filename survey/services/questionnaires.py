@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import instrument as doc
 from ..errors import InvalidState, NotFound, ValidationError
@@ -63,6 +64,29 @@ def document(questionnaire: Questionnaire) -> doc.Instrument:
                                 satisfied=o.satisfied, dont_know=o.dont_know, read_aloud=o.read_aloud,
                                 ineligible=o.ineligible) for o in q.options])
             for q in questionnaire.questions])
+
+
+# A frozen version never changes, so each process keeps its document and its ids once read (the
+# caller's screen and every submission need them; reading them costs one query per question).
+_FROZEN: dict[int, tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]] = {}
+
+
+def frozen(questionnaire_id: int) -> tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]:
+    """A frozen version's document and ``{question code: (question id, {option code: option id})}``."""
+    if questionnaire_id not in _FROZEN:
+        questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.id == questionnaire_id)
+                                          .options(selectinload(Questionnaire.questions).selectinload(Question.options),
+                                                   selectinload(Questionnaire.questions).joinedload(Question.indicator)))
+        if questionnaire is None:
+            raise NotFound(N_("no such questionnaire"))
+        if not questionnaire.frozen:  # drafts change: never cached
+            return document(questionnaire), _ids(questionnaire)
+        _FROZEN[questionnaire_id] = (document(questionnaire), _ids(questionnaire))
+    return _FROZEN[questionnaire_id]
+
+
+def _ids(questionnaire: Questionnaire) -> dict[str, tuple[int, dict[str, int]]]:
+    return {q.code: (q.id, {o.code: o.id for o in q.options}) for q in questionnaire.questions}
 
 
 def _write(questionnaire: Questionnaire, instrument: doc.Instrument) -> None:

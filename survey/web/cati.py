@@ -108,7 +108,7 @@ def interview(case_id: int):
         return _home()
     round_ = db.session.get(Round, held.round_id)
     return render_template("cati/interview.html", case=held, round=round_,
-                           instrument=questionnaires.document(round_.questionnaire),
+                           instrument=questionnaires.frozen(round_.questionnaire_id)[0],
                            idempotency_key=fieldwork.new_idempotency_key())
 
 
