@@ -89,6 +89,20 @@ def set_questionnaire(round_id: int, questionnaire_id: int, *, by: User | None =
     return round_
 
 
+def set_call_rules(round_id: int, data: dict[str, Any], *, by: User | None = None) -> Round:
+    """The round's call rules (windows, attempts, retry delays, claim expiry); changeable in the field too."""
+    from ..fieldwork.rules import CallRules
+
+    round_ = get_round(round_id)
+    if round_.status in ("closed", "reported"):
+        raise InvalidState(N_("round %(name)s is %(status)s: its call rules can no longer change"),
+                           params={"name": round_.name, "status": round_.status})
+    round_.call_rules = CallRules.from_dict(data).to_dict()
+    audit.record("round.call_rules", actor=by, target=round_, rules=round_.call_rules)
+    db.session.commit()
+    return round_
+
+
 def update_design(round_: Round, design: dict[str, Any], *, by: User | None = None) -> Round:
     if round_.status != "draft":
         raise InvalidState("the sample has been drawn: the design is fixed")

@@ -80,6 +80,7 @@ POLICY: dict[str, Rule] = {
     "rounds.set_questionnaire": roles("coordinator"),
     "rounds.change_status": roles("coordinator"),
     "rounds.copy": roles("coordinator"),
+    "rounds.call_rules": roles("coordinator"),
     "cati.next_case": roles("caller", rows="a caller holds one case at a time"),
     "cati.case": roles("caller", rows="only the case the caller holds"),
     "cati.phone": roles("caller", rows="only the case the caller holds; audited"),

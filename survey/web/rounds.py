@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError
+from ..fieldwork.rules import DEFAULT_DELAYS, CallRules
 from ..sampling.design import DESIGN_METHODS, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
 from ..services import frames, lifecycle, questionnaires, rounds
@@ -87,6 +88,7 @@ def detail(round_id: int):
     return render_template("rounds/detail.html", round=round_, preview=preview_result, problem=problem,
                            summary=rounds.summary(round_) if round_.strata else [],
                            next_steps=lifecycle.next_steps(round_), history=lifecycle.history(round_),
+                           call_rules=CallRules.from_dict(round_.call_rules),
                            questionnaires=questionnaires.list_questionnaires(),
                            questionnaire_open=round_.status in rounds.QUESTIONNAIRE_STATUSES_ALLOWED,
                            suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS)
@@ -157,3 +159,22 @@ def copy(round_id: int):
             flash(_("Round %(name)s created from %(previous)s.", name=round_.name, previous=previous.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template("rounds/copy.html", previous=previous, error=error), 422 if error else 200
+
+
+@bp.post("/<int:round_id>/call-rules")
+def call_rules(round_id: int):
+    """Calling windows ("18:00-21:00, 09:00-12:00"), attempts, retry delays in minutes, claim expiry."""
+    form = request.form
+    windows = [tuple(part.strip() for part in w.replace("–", "-").split("-", 1))
+               for w in form.get("windows", "").replace("，", ",").split(",") if w.strip()]
+    data = {"windows": [w for w in windows if len(w) == 2] if all(len(w) == 2 for w in windows) else [("?", "?")],
+            "max_attempts": form.get("max_attempts", ""), "claim_minutes": form.get("claim_minutes", ""),
+            "refusal_conversion": bool(form.get("refusal_conversion")),
+            "delays": {name: form.get(f"delay_{name}", "") for name in DEFAULT_DELAYS}}
+    try:
+        rounds.set_call_rules(round_id, data, by=current_user._get_current_object())
+    except DomainError as exc:
+        flash(exc.localised(_), "error")
+    else:
+        flash(_("Call rules saved."), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
