@@ -1,6 +1,6 @@
 """Tables only: state and invariants. No queries, no queue, no ``current_app`` here."""
 
-from .fieldwork import INTERVIEW_STATUSES, Answer, CallAttempt, Interview
+from .fieldwork import INTERVIEW_STATUSES, Answer, CallAttempt, Complaint, Interview, QualitySignal
 from .people import LOCALES, ROLES, AuditEvent, LoginFailure, User
 from .questionnaires import QUESTIONNAIRE_STATUSES, Question, Questionnaire, QuestionOption
 from .reference import REGION_LEVELS, Department, Indicator, Region, Scale, ScaleOption
@@ -29,6 +29,7 @@ __all__ = [
     "AuditEvent",
     "CallAttempt",
     "Case",
+    "Complaint",
     "Department",
     "Frame",
     "FrameImport",
@@ -36,6 +37,7 @@ __all__ = [
     "Indicator",
     "Interview",
     "LoginFailure",
+    "QualitySignal",
     "Question",
     "QuestionOption",
     "Questionnaire",

@@ -58,6 +58,9 @@ class Interview(db.Model):
     duration_seconds: Mapped[float | None]
     paradata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # seconds per question, back-edits
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the answers as submitted
+    # Set by processing: indicator → score (None: don't know) and → 1/0 satisfied, for bulk reads.
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    satisfied: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     answers: Mapped[list[Answer]] = relationship(back_populates="interview", cascade="all, delete-orphan")
 
@@ -78,3 +81,33 @@ class Answer(db.Model):
     seconds: Mapped[float | None]
 
     interview: Mapped[Interview] = relationship(back_populates="answers")
+
+
+class Complaint(db.Model):
+    """An open answer that goes to the issue loop: a "why?" after a low rating, or a closing request."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (UniqueConstraint("interview_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicator.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # why | open
+    text: Mapped[str] = mapped_column(Text)
+
+
+class QualitySignal(db.Model):
+    """A raised quality signal of one interview (too short, straight-lining, many "don't know" …)."""
+
+    __tablename__ = "qc_signal"
+    __table_args__ = (UniqueConstraint("interview_id", "kind"),
+                      Index("ix_qc_signal_round_id_caller_id", "round_id", "caller_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"))
+    caller_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[float]

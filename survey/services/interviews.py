@@ -1,16 +1,23 @@
-"""Processing a stored interview (the worker's side). Idempotent: a processed interview is left alone.
+"""Processing stored interviews (the workers' side): scores, complaint texts, quality signals.
 
-This first step marks it processed; scoring, issue extraction and quality signals are added by the
-interview-pipeline and issue-loop work on top of the same entry point.
+Idempotent and whole: an interview is processed in one transaction that ends by moving it from
+``received`` to ``processed`` with a conditional UPDATE; if another worker got there first, this one
+rolls back and reports it. Unique constraints (one complaint per question, one signal per kind)
+guard the rows as well. Exceptions propagate, so RQ records and retries them.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from ..errors import NotFound
 from ..extensions import db
+from ..fieldwork import answers as answer_checks
+from ..fieldwork.processing import process as process_answers
 from ..i18n import N_
-from ..models import Interview
+from ..models import Complaint, Indicator, Interview, QualitySignal
 from ..models.types import utcnow
+from . import questionnaires
 
 
 def process(interview_id: int) -> str:
@@ -19,6 +26,38 @@ def process(interview_id: int) -> str:
         raise NotFound(N_("no such interview"))
     if interview.status != "received":
         return interview.status
-    interview.status, interview.processed_at = "processed", utcnow()
+    _process(interview)
+    done = db.session.execute(update(Interview).where(Interview.id == interview.id, Interview.status == "received")
+                              .values(status="processed", processed_at=utcnow())).rowcount
+    if not done:  # processed meanwhile by another worker: keep theirs
+        db.session.rollback()
+        return "processed"
     db.session.commit()
-    return interview.status
+    return "processed"
+
+
+def process_many(interview_ids: list[int]) -> dict[str, int]:
+    """The bulk path (re-processing, simulation): many interviews per job, each in its own transaction."""
+    counts: dict[str, int] = {}
+    for interview_id in interview_ids:
+        status = process(interview_id)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _process(interview: Interview) -> None:
+    instrument, ids = questionnaires.frozen(interview.questionnaire_id)
+    answers = (interview.payload or {}).get("answers", {})
+    applicable = answer_checks.check(instrument, answers).applicable
+    result = process_answers(instrument, answers, duration_seconds=interview.duration_seconds,
+                             applicable=applicable)
+    interview.scores, interview.satisfied = result.scores, result.satisfied
+    indicators = dict(db.session.execute(select(Indicator.code, Indicator.id)).all())
+    for code, indicator, text, kind in result.complaints:
+        db.session.add(Complaint(interview_id=interview.id, round_id=interview.round_id, question_id=ids[code][0],
+                                 indicator_id=indicators.get(indicator or ""), kind=kind, text=text))
+    for kind, value in result.signals.items():
+        db.session.add(QualitySignal(interview_id=interview.id, round_id=interview.round_id,
+                                     caller_id=interview.caller_id, kind=kind, value=value))
+    db.session.flush()
+

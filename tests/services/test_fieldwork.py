@@ -184,3 +184,22 @@ def test_the_callers_own_figures(fielding, callers):
                                now=EVENING)
     today = fieldwork.caller_today(caller, now=EVENING)
     assert today["dials"] == 2 and today["completes"] == 1 and today["rr1"] == 1.0
+
+
+def test_processing_stores_scores_complaints_and_signals_once(fielding, callers, db):
+    from survey.models import Complaint, QualitySignal
+    from survey.services import interviews
+
+    caller = callers[0]
+    case = fieldwork.claim_next(fielding.id, caller, now=EVENING)
+    given = {**complete_answers(), "healthcare": "dissatisfied", "healthcare_why": "排队太久", "fix": "修路"}
+    interview = fieldwork.submit_interview(case.id, caller, {"idempotency_key": "p" * 32, "answers": given,
+                                                             "paradata": {"started_at": "2026-11-23T10:59:40Z"}},
+                                           now=EVENING).interview
+    assert interviews.process(interview.id) == "processed"
+    assert interviews.process(interview.id) == "processed"  # again: nothing twice
+    assert interview.scores["healthcare"] == 0 and interview.satisfied["public_security"] == 1
+    complaints = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert [(c.kind, c.text) for c in complaints] == [("why", "排队太久"), ("open", "修路")]
+    signals = {s.kind for s in db.session.scalars(select(QualitySignal))}
+    assert signals == {"short_interview"}  # 20 seconds for 27 questions
