@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -88,6 +88,9 @@ def enqueue(
 
     Returns the job id, or ``None`` when Redis cannot be reached (logged, never raised).
     """
+    if retry is DEFAULT_RETRY and has_app_context():  # the intervals are a setting (tests shorten them)
+        intervals = list(current_app.config.get("JOB_RETRY_INTERVALS", DEFAULT_RETRY.intervals))
+        retry = Retry(max=len(intervals), interval=intervals) if intervals else None
     try:
         q = get_queue(queue, connection=connection)
         if job_id is not None:

@@ -31,6 +31,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("heartbeat", "workers.maintenance.heartbeat", every=30),
     Periodic("purge-uploads", "workers.maintenance.purge_uploads", every=3600),
+    Periodic("sweep-interviews", "workers.interviews.sweep", every=60),
 )
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import queue
 from ..errors import InvalidState, NotFound, ValidationError
@@ -270,7 +271,14 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
             answer.text = value.strip()
         interview.answers.append(answer)
     db.session.add(interview)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same submission, stored a moment ago by a concurrent request
+        db.session.rollback()
+        existing = db.session.scalar(select(Interview).where(Interview.idempotency_key == key))
+        if existing is None:
+            raise
+        return Submitted(existing, False, False)
     job = queue.enqueue("workers.interviews.process", interview.id, job_id=f"interview-{interview.id}",
                         description=f"Process interview {interview.id}")
     return Submitted(interview, True, job is not None)

@@ -61,3 +61,36 @@ def _process(interview: Interview) -> None:
                                      caller_id=interview.caller_id, kind=kind, value=value))
     db.session.flush()
 
+
+
+SWEEP_AFTER_SECONDS = 60
+MAX_SWEEPS = 3  # after this many re-runs a failing interview stays failed, for an administrator to see
+
+
+def sweep(*, older_than: float = SWEEP_AFTER_SECONDS, now=None) -> dict[str, int]:
+    """Re-queue interviews still ``received`` after ``older_than`` seconds.
+
+    ``queue.enqueue`` inspects the old job first: queued or running → left alone; finished, failed or
+    missing → deleted and enqueued again. A job that failed ``MAX_SWEEPS`` times is left in the failed
+    registry (the admin page shows it, with a retry button).
+    """
+    from datetime import timedelta
+
+    from .. import queue as jobs
+
+    now = now or utcnow()
+    waiting = db.session.scalars(select(Interview.id).where(
+        Interview.status == "received", Interview.submitted_at < now - timedelta(seconds=older_than))).all()
+    counts = {"waiting": len(waiting), "queued": 0, "left_failed": 0}
+    connection = jobs.client()
+    for interview_id in waiting:
+        job_id = f"interview-{interview_id}"
+        old = jobs.fetch_job(job_id, connection=connection)
+        if old is not None and old.get_status(refresh=False) == "failed" \
+                and connection.incr(f"survey:sweeps:{job_id}") > MAX_SWEEPS:
+            counts["left_failed"] += 1
+            continue
+        if jobs.enqueue("workers.interviews.process", interview_id, job_id=job_id, connection=connection,
+                        description=f"Process interview {interview_id} (sweeper)"):
+            counts["queued"] += 1
+    return counts

@@ -36,6 +36,20 @@ def queue_check():
     return _started(job_service.start_queue_check())
 
 
+@bp.get("/jobs/failed")
+def failed_jobs():
+    return render_template("admin/failed_jobs.html", jobs=job_service.failed_jobs())
+
+
+@bp.post("/jobs/<job_id>/retry")
+def retry_job(job_id: str):
+    if job_service.retry_failed(job_id):
+        flash(_("Job %(id)s is queued again.", id=job_id), "info")
+    else:
+        flash(_("Job %(id)s is not in the failed list any more.", id=job_id), "error")
+    return redirect(url_for("admin.failed_jobs"))
+
+
 def _started(job_id: str | None):
     if job_id is None:
         flash(_("The job queue (Redis) is not reachable: nothing was started. "

@@ -63,6 +63,8 @@ POLICY: dict[str, Rule] = {
     "admin.load_demo": roles("admin"),
     "admin.queue_check": roles("admin"),
     "admin.users": roles("admin"),
+    "admin.failed_jobs": roles("admin"),
+    "admin.retry_job": roles("admin"),
     "admin.user_create": roles("admin"),
     "admin.user_edit": roles("admin"),
     "admin.user_password": roles("admin"),

@@ -14,6 +14,7 @@ from survey.web.policy import POLICY, PUBLIC
 from ..conftest import build_app, log_in, make_user
 
 SAMPLE_PATHS = {"static": {"filename": "css/app.css"}, "questionnaires.question_action": {"action": "up"},
+                "admin.retry_job": {"job_id": "no-such-job"},
                 "questionnaires.export": {"fmt": "json"}}
 
 
