@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from ..services import fieldwork
+from ..services import dashboard, fieldwork, rounds
 from ..services.system import reference_counts
 
 bp = Blueprint("home", __name__)
@@ -18,7 +18,18 @@ def coordinator():
 
 @bp.get("/supervisor/")
 def supervisor():
-    return render_template("home/supervisor.html")
+    """The fieldwork monitor: choose a round (the first in the field by default); the figures refresh."""
+    rounds_ = [r for r in rounds.list_rounds() if r.status in ("fielding", "closed", "reported")]
+    chosen = request.args.get("round", type=int) or next((r.id for r in rounds_ if r.status == "fielding"),
+                                                         rounds_[0].id if rounds_ else None)
+    return render_template("home/supervisor.html", rounds=rounds_, chosen=chosen,
+                           progress=dashboard.round_progress(chosen) if chosen else None)
+
+
+@bp.get("/supervisor/rounds/<int:round_id>/live")
+def supervisor_live(round_id: int):
+    """The figures alone (an HTML fragment the page swaps in every few seconds)."""
+    return render_template("home/_progress.html", progress=dashboard.round_progress(round_id))
 
 
 @bp.get("/calls/")
