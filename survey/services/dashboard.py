@@ -5,7 +5,7 @@ caller productivity, and the processing queue. A handful of grouped queries; no 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from statistics import median
 from typing import Any
 
@@ -16,6 +16,7 @@ from .. import queue
 from ..extensions import db
 from ..models import CallAttempt, Case, Interview, Round, Stratum, User
 from ..stats import aapor_rates, estimate_e
+from . import rounds
 
 RATE_NAMES = ("RR1", "RR3", "RR5", "COOP1", "REF1", "CON1")
 GROUPS = ("I", "P", "R", "NC", "O", "UH", "UO")
@@ -52,13 +53,14 @@ def round_progress(round_id: int) -> dict[str, Any]:
     open_cases = dict(db.session.execute(
         select(Case.stratum_id, func.count()).where(Case.round_id == round_id, Case.released,
                                                     Case.final_code.is_(None)).group_by(Case.stratum_id)).all())
+    display = {row.key: row.display for row in rounds.summary(round_)}
     lines, total = [], {}
     for s in strata:
         counts = finals.get(s.id, {})
         for group, n in counts.items():
             total[group] = total.get(group, 0) + n
         completes = counts.get("I", 0)
-        lines.append(Line(s.key, counts, _rates(counts), {
+        lines.append(Line(display.get(s.key, s.key), counts, _rates(counts), {
             "target": s.target, "released": s.released, "completes": completes, "partials": counts.get("P", 0),
             "remaining": max(0, s.target - completes), "open": open_cases.get(s.id, 0)}))
     whole = Line("total", total, _rates(total), {
@@ -66,7 +68,7 @@ def round_progress(round_id: int) -> dict[str, Any]:
         "completes": total.get("I", 0), "partials": total.get("P", 0),
         "remaining": sum(line.extra["remaining"] for line in lines), "open": sum(open_cases.values())})
     return {"round": round_, "strata": lines, "total": whole, "callers": caller_lines(round_id),
-            "queue": queue_state(round_id), "updated": datetime.now().astimezone()}
+            "queue": queue_state(round_id), "updated": datetime.now(UTC)}
 
 
 def caller_lines(round_id: int) -> list[Line]:
