@@ -11,4 +11,5 @@ SUITES: dict[str, str] = {
     "sampling": "benchmarks.sampling",
     "estimation": "benchmarks.estimation",
     "fieldwork": "benchmarks.fieldwork",
+    "pipeline": "benchmarks.pipeline",
 }

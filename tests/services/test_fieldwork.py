@@ -203,3 +203,22 @@ def test_processing_stores_scores_complaints_and_signals_once(fielding, callers,
     assert [(c.kind, c.text) for c in complaints] == [("why", "排队太久"), ("open", "修路")]
     signals = {s.kind for s in db.session.scalars(select(QualitySignal))}
     assert signals == {"short_interview"}  # 20 seconds for 27 questions
+
+
+def test_the_bulk_path_gives_the_same_rows_in_one_transaction(fielding, callers, db):
+    from survey.models import Complaint
+    from survey.services import interviews
+
+    caller = callers[0]
+    ids = []
+    for i in range(3):
+        case = fieldwork.claim_next(fielding.id, caller, now=EVENING)
+        given = {**complete_answers(), "healthcare": "dissatisfied", "healthcare_why": f"原因{i}"}
+        ids.append(fieldwork.submit_interview(case.id, caller, {"idempotency_key": f"bulk-{i}" * 4, "answers": given},
+                                              now=EVENING).interview.id)
+    interviews.process(ids[0])  # one already processed live
+    assert interviews.process_many(ids) == {"processed": 2, "already": 1}
+    assert interviews.process_many(ids) == {"processed": 0, "already": 3}
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 3
+    db.session.expire_all()
+    assert all(db.session.get(Interview, i).scores["healthcare"] == 0 for i in ids)

@@ -1,0 +1,126 @@
+"""The interview pipeline: interviews processed per second by two worker processes.
+
+Live: one job per interview (as submissions arrive). Bulk: batches of 200 per job (re-processing a round,
+simulation). Workers are ``python -m workers --simple --burst`` (two processes, 2 cores); the forking
+worker measured ~22 jobs/s in the platform suite, too slow for live processing at this rate.
+Baseline, same run: two such workers draining no-op jobs — the queue's ceiling.
+Targets (issue 8): live ≥ 200 interviews/s, bulk ≥ 1,000/s.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import flask_migrate
+from sqlalchemy import delete, func, select, update
+
+from survey import create_app, queue, redis_server
+from survey.extensions import db
+from survey.models import Complaint, Interview, QualitySignal
+from survey.services import accounts, fieldwork, frames, lifecycle, questionnaires, rounds
+from survey.services.demo import load_demo
+from survey.services.synthetic import write_synthetic_csv
+
+from .harness import Result
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
+BATCH = 200
+
+
+def _interviews(app, n: int) -> list[int]:
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_demo()
+        frame = frames.create_frame("pipeline benchmark")
+        write_synthetic_csv(Path(app.instance_path).parent / "frame.csv", people=max(4 * n, 5000), seed=3)
+        frames.import_file(frame.id, Path(app.instance_path).parent / "frame.csv", MAPPING)
+        coordinator = accounts.create_user("bench_coordinator", password="benchmark password 1", role="coordinator")
+        demo = questionnaires.list_questionnaires()[0]
+        round_ = rounds.create_round("pipeline", frame.id, {"strata": ["region"], "target": n, "completion_rate": 1.0},
+                                     by=coordinator, questionnaire_id=demo.id)
+        rounds.draw(round_.id, seed=1)
+        lifecycle.change_status(round_.id, "fielding", by=coordinator)
+        round_.call_rules = {"windows": [["00:00", "24:00"]]}
+        caller = accounts.create_user("bench_caller", password="benchmark password 1", role="caller")
+        answers = {"S1": 40, "S2": "yes", **{q.code: "fairly_satisfied" for q in demo.questions if q.type == "scale"},
+                   "healthcare": "dissatisfied", "healthcare_why": "看病排队时间太长"}
+        db.session.commit()
+        ids = []
+        for i in range(n):
+            case = fieldwork.claim_next(round_.id, caller)
+            ids.append(fieldwork.submit_interview(case.id, caller, {"idempotency_key": f"bench-{i:08d}",
+                                                                    "answers": answers}).interview.id)
+        return ids
+
+
+def _reset(app, ids: list[int]) -> None:
+    with app.app_context():
+        db.session.execute(delete(Complaint))
+        db.session.execute(delete(QualitySignal))
+        db.session.execute(update(Interview).values(status="received", processed_at=None, scores=None))
+        db.session.commit()
+
+
+def _drain(env: dict, expected: int, app) -> float:
+    """Seconds for two SimpleWorker processes to empty the queue (from start to the last job's end)."""
+    started = time.perf_counter()
+    workers = [subprocess.Popen([sys.executable, "-m", "workers", "--simple", "--burst", "--no-cron"], cwd=ROOT,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    for w in workers:
+        w.wait(timeout=600)
+    elapsed = time.perf_counter() - started
+    if app is not None:
+        with app.app_context():
+            done = db.session.scalar(select(func.count()).select_from(Interview).where(Interview.status == "processed"))
+            assert done == expected, f"{done} of {expected} processed"
+    return elapsed
+
+
+def _startup(env: dict) -> float:
+    """Seconds two workers take to start and stop on an empty queue (subtracted from every run)."""
+    return _drain(env, 0, None)
+
+
+def run(quick: bool) -> list[Result]:
+    n = 1_000 if quick else 4_000
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        redis = redis_server.start(tmp / "redis")
+        try:
+            app = create_app({"INSTANCE_PATH": str(tmp / "instance"), "DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
+                              "REDIS_URL": redis.url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+            ids = _interviews(app, n)  # each submission queued its own job (live)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+            env.update({"SURVEY_DATABASE_URL": app.config["DATABASE_URL"], "SURVEY_REDIS_URL": redis.url,
+                        "SURVEY_INSTANCE_PATH": app.instance_path, "SURVEY_SECRET_KEY": app.config["SECRET_KEY"],
+                        "SURVEY_PHONE_KEY": app.config["PHONE_KEY"], "PYTHONPATH": str(ROOT)})
+            live_seconds = _drain(env, n, app)
+            _reset(app, ids)
+            with app.app_context():
+                for start in range(0, n, BATCH):
+                    queue.enqueue("workers.interviews.process_many", ids[start:start + BATCH],
+                                  job_id=f"bulk-{start}")
+            bulk_seconds = _drain(env, n, app)
+            with app.app_context():
+                for _ in range(n):
+                    queue.enqueue("benchmarks.jobs.noop", retry=None)
+            noop_seconds = _drain(env, 0, None)
+            startup = _startup(env)  # the queue is empty now
+            live, bulk, ceiling = (n / (seconds - startup) for seconds in (live_seconds, bulk_seconds, noop_seconds))
+        finally:
+            redis.stop()
+    note = ("two `python -m workers --simple` processes, their start-up time subtracted; baseline: the same "
+            "draining no-op jobs (the queue's ceiling)")
+    return [
+        Result("pipeline", f"live: one job per interview ({n:,})", live, "interviews/s", ceiling, target=200,
+               absolute=True, note=note),
+        Result("pipeline", f"bulk: {BATCH} interviews per job ({n:,})", bulk, "interviews/s", ceiling, target=1000,
+               absolute=True),
+        Result("pipeline", "no-op jobs (the queue's ceiling)", ceiling, "jobs/s"),
+    ]
