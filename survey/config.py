@@ -32,6 +32,7 @@ class Defaults:
     # Browsers treat http://127.0.0.1 and localhost as secure origins, so this holds for `make run` too.
     SESSION_COOKIE_SECURE: bool = True
     JOB_RETRY_INTERVALS: tuple[int, ...] = (10, 60, 300)  # seconds before each retry of a failed job
+    INTERVIEW_PROCESS_DELAY: float = 0  # fault injection for tests only: a pause inside processing
     SESSION_COOKIE_NAME: str = "minsheng_session"
     PERMANENT_SESSION_LIFETIME: int = 12 * 3600
     REMEMBER_COOKIE_SECURE: bool = True

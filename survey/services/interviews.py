@@ -8,6 +8,9 @@ guard the rows as well. Exceptions propagate, so RQ records and retries them.
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
 from ..errors import NotFound
@@ -27,6 +30,9 @@ def process(interview_id: int) -> str:
     if interview.status != "received":
         return interview.status
     _process(interview)
+    pause = current_app.config.get("INTERVIEW_PROCESS_DELAY", 0)
+    if pause:  # fault injection for the tests: a worker killed in the middle of this transaction
+        time.sleep(float(pause))
     done = db.session.execute(update(Interview).where(Interview.id == interview.id, Interview.status == "received")
                               .values(status="processed", processed_at=utcnow())).rowcount
     if not done:  # processed meanwhile by another worker: keep theirs
@@ -91,15 +97,18 @@ def _process(interview: Interview) -> None:
 
 
 SWEEP_AFTER_SECONDS = 60
+ABANDONED_AFTER_SECONDS = 120  # a running job's heartbeat comes every 30 s: silence this long means its worker died
 MAX_SWEEPS = 3  # after this many re-runs a failing interview stays failed, for an administrator to see
 
 
-def sweep(*, older_than: float = SWEEP_AFTER_SECONDS, now=None) -> dict[str, int]:
+def sweep(*, older_than: float = SWEEP_AFTER_SECONDS, abandoned_after: float = ABANDONED_AFTER_SECONDS,
+          now=None) -> dict[str, int]:
     """Re-queue interviews still ``received`` after ``older_than`` seconds.
 
     ``queue.enqueue`` inspects the old job first: queued or running → left alone; finished, failed or
-    missing → deleted and enqueued again. A job that failed ``MAX_SWEEPS`` times is left in the failed
-    registry (the admin page shows it, with a retry button).
+    missing → deleted and enqueued again. A "running" job whose worker has been silent for
+    ``abandoned_after`` seconds (killed mid-job) is treated as missing. A job that failed ``MAX_SWEEPS``
+    times is left in the failed registry (the admin page shows it, with a retry button).
     """
     from datetime import timedelta
 
@@ -113,11 +122,22 @@ def sweep(*, older_than: float = SWEEP_AFTER_SECONDS, now=None) -> dict[str, int
     for interview_id in waiting:
         job_id = f"interview-{interview_id}"
         old = jobs.fetch_job(job_id, connection=connection)
-        if old is not None and old.get_status(refresh=False) == "failed" \
-                and connection.incr(f"survey:sweeps:{job_id}") > MAX_SWEEPS:
+        status = old.get_status(refresh=False) if old is not None else None
+        if status == "failed" and connection.incr(f"survey:sweeps:{job_id}") > MAX_SWEEPS:
             counts["left_failed"] += 1
             continue
+        if status == "started" and _silent_for(old, now) > abandoned_after:
+            old.delete()  # its worker died mid-job; the transaction it held was rolled back
+            counts["abandoned"] = counts.get("abandoned", 0) + 1
         if jobs.enqueue("workers.interviews.process", interview_id, job_id=job_id, connection=connection,
                         description=f"Process interview {interview_id} (sweeper)"):
             counts["queued"] += 1
     return counts
+
+
+def _silent_for(job, now) -> float:
+    last = job.last_heartbeat or job.started_at
+    if last is None:
+        return 0.0
+    last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
+    return (now - last).total_seconds()

@@ -7,16 +7,18 @@ until an administrator retries it.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import func, select, update
 
-from survey import redis_server
+from survey import queue, redis_server
 from survey.extensions import db
 from survey.models import Complaint, Interview
 from survey.services import fieldwork, frames, interviews, lifecycle, questionnaires, rounds
@@ -204,3 +206,45 @@ def test_a_job_that_keeps_failing_waits_for_an_administrator_then_succeeds(pipel
     with app.app_context():
         assert db.session.get(Interview, interview_id).status == "processed"
         assert job_id not in {job.id for job in job_service.failed_jobs()}
+
+
+def test_a_worker_killed_mid_job_is_recovered_without_duplicates(pipeline):
+    app, round_id = pipeline
+    with app.app_context():
+        caller = make_user("caller")
+        db.session.commit()
+        case = fieldwork.claim_next(round_id, caller)
+        given = {**complete_answers(), "healthcare": "dissatisfied", "healthcare_why": "挂号难"}
+        interview_id = fieldwork.submit_interview(case.id, caller, {"idempotency_key": "killed-mid-job",
+                                                                    "answers": given}).interview.id
+    job_id = f"interview-{interview_id}"
+    env = {**process_env(app), "SURVEY_INTERVIEW_PROCESS_DELAY": "30"}  # it writes its rows, then waits
+    worker = subprocess.Popen([sys.executable, "-m", "workers", "--no-cron"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        with app.app_context():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                job = queue.fetch_job(job_id)
+                if job is not None and job.get_status() == "started":
+                    break
+                time.sleep(0.2)
+            else:
+                pytest.fail("the worker never started the job")
+        time.sleep(1.0)  # inside the transaction now
+    finally:  # the worker and its work horse (RQ gives the horse a session of its own), mid-job
+        for process in [*psutil.Process(worker.pid).children(recursive=True), psutil.Process(worker.pid)]:
+            process.send_signal(signal.SIGKILL)
+        worker.wait()
+    with app.app_context():
+        assert db.session.get(Interview, interview_id).status == "received"  # its transaction never committed
+        assert db.session.scalar(select(func.count()).select_from(Complaint)
+                                 .where(Complaint.interview_id == interview_id)) == 0
+        counts = interviews.sweep(older_than=0, abandoned_after=0)
+        assert counts["queued"] == 1 and counts.get("abandoned") == 1
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with app.app_context():
+        assert db.session.get(Interview, interview_id).status == "processed"
+        assert db.session.scalar(select(func.count()).select_from(Complaint)
+                                 .where(Complaint.interview_id == interview_id)) == 1
