@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import flask_migrate
@@ -67,24 +66,19 @@ def _reset(app, ids: list[int]) -> None:
         db.session.commit()
 
 
-def _drain(env: dict, expected: int, app) -> float:
-    """Seconds for two SimpleWorker processes to empty the queue (from start to the last job's end)."""
-    started = time.perf_counter()
+def _drain(env: dict, app, job_ids: list[str], expected: int | None) -> float:
+    """Seconds two SimpleWorker processes take from the first job's start to the last job's end (their
+    start-up is not counted), read from the jobs' own timestamps."""
     workers = [subprocess.Popen([sys.executable, "-m", "workers", "--simple", "--burst", "--no-cron"], cwd=ROOT,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
     for w in workers:
         w.wait(timeout=600)
-    elapsed = time.perf_counter() - started
-    if app is not None:
-        with app.app_context():
+    with app.app_context():
+        if expected is not None:
             done = db.session.scalar(select(func.count()).select_from(Interview).where(Interview.status == "processed"))
             assert done == expected, f"{done} of {expected} processed"
-    return elapsed
-
-
-def _startup(env: dict) -> float:
-    """Seconds two workers take to start and stop on an empty queue (subtracted from every run)."""
-    return _drain(env, 0, None)
+        jobs = [queue.fetch_job(job_id) for job_id in job_ids]
+    return (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds()
 
 
 def run(quick: bool) -> list[Result]:
@@ -100,23 +94,19 @@ def run(quick: bool) -> list[Result]:
             env.update({"SURVEY_DATABASE_URL": app.config["DATABASE_URL"], "SURVEY_REDIS_URL": redis.url,
                         "SURVEY_INSTANCE_PATH": app.instance_path, "SURVEY_SECRET_KEY": app.config["SECRET_KEY"],
                         "SURVEY_PHONE_KEY": app.config["PHONE_KEY"], "PYTHONPATH": str(ROOT)})
-            live_seconds = _drain(env, n, app)
+            live = n / _drain(env, app, [f"interview-{i}" for i in ids], n)
             _reset(app, ids)
             with app.app_context():
-                for start in range(0, n, BATCH):
-                    queue.enqueue("workers.interviews.process_many", ids[start:start + BATCH],
-                                  job_id=f"bulk-{start}")
-            bulk_seconds = _drain(env, n, app)
+                bulk_ids = [queue.enqueue("workers.interviews.process_many", ids[start:start + BATCH],
+                                          job_id=f"bulk-{start}") for start in range(0, n, BATCH)]
+            bulk = n / _drain(env, app, bulk_ids, n)
             with app.app_context():
-                for _ in range(n):
-                    queue.enqueue("benchmarks.jobs.noop", retry=None)
-            noop_seconds = _drain(env, 0, None)
-            startup = _startup(env)  # the queue is empty now
-            live, bulk, ceiling = (n / (seconds - startup) for seconds in (live_seconds, bulk_seconds, noop_seconds))
+                noop_ids = [queue.enqueue("benchmarks.jobs.noop", retry=None) for _ in range(n)]
+            ceiling = n / _drain(env, app, noop_ids, None)
         finally:
             redis.stop()
-    note = ("two `python -m workers --simple` processes, their start-up time subtracted; baseline: the same "
-            "draining no-op jobs (the queue's ceiling)")
+    note = ("two `python -m workers --simple` processes, from the first job's start to the last one's end; "
+            "baseline: the same draining no-op jobs (the queue's ceiling)")
     return [
         Result("pipeline", f"live: one job per interview ({n:,})", live, "interviews/s", ceiling, target=200,
                absolute=True, note=note),

@@ -1,9 +1,10 @@
 """Processing stored interviews (the workers' side): scores, complaint texts, quality signals.
 
-Idempotent and whole: an interview is processed in one transaction that ends by moving it from
-``received`` to ``processed`` with a conditional UPDATE; if another worker got there first, this one
-rolls back and reports it. Unique constraints (one complaint per question, one signal per kind)
-guard the rows as well. Exceptions propagate, so RQ records and retries them.
+Idempotent and whole: interviews are processed in one transaction that reads those still
+``received``, writes their rows in bulk and moves them to ``processed`` with a conditional UPDATE.
+Unique constraints (one complaint per question, one signal per kind) guard the rows: a concurrent
+second run fails on them and rolls back instead of doubling anything. Exceptions propagate, so RQ
+records and retries them.
 """
 
 from __future__ import annotations
@@ -24,21 +25,13 @@ from . import questionnaires
 
 
 def process(interview_id: int) -> str:
-    interview = db.session.get(Interview, interview_id)
-    if interview is None:
+    """Process one interview (the live path: one job per submission)."""
+    status = db.session.scalar(select(Interview.status).where(Interview.id == interview_id))
+    if status is None:
         raise NotFound(N_("no such interview"))
-    if interview.status != "received":
-        return interview.status
-    _process(interview)
-    pause = current_app.config.get("INTERVIEW_PROCESS_DELAY", 0)
-    if pause:  # fault injection for the tests: a worker killed in the middle of this transaction
-        time.sleep(float(pause))
-    done = db.session.execute(update(Interview).where(Interview.id == interview.id, Interview.status == "received")
-                              .values(status="processed", processed_at=utcnow())).rowcount
-    if not done:  # processed meanwhile by another worker: keep theirs
-        db.session.rollback()
-        return "processed"
-    db.session.commit()
+    if status != "received":
+        return status
+    process_many([interview_id])
     return "processed"
 
 
@@ -68,6 +61,9 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         db.session.execute(insert(Complaint), complaints)
     if signals:
         db.session.execute(insert(QualitySignal), signals)
+    pause = current_app.config.get("INTERVIEW_PROCESS_DELAY", 0)
+    if pause:  # fault injection for the tests: a worker killed in the middle of this transaction
+        time.sleep(float(pause))
     if updates:
         db.session.connection().execute(
             update(Interview.__table__).where(Interview.__table__.c.id == bindparam("interview_id"),
@@ -76,23 +72,6 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
                     processed_at=bindparam("processed_at")), updates)
     db.session.commit()
     return {"processed": len(updates), "already": len(interview_ids) - len(updates)}
-
-
-def _process(interview: Interview) -> None:
-    instrument, ids = questionnaires.frozen(interview.questionnaire_id)
-    answers = (interview.payload or {}).get("answers", {})
-    applicable = answer_checks.check(instrument, answers).applicable
-    result = process_answers(instrument, answers, duration_seconds=interview.duration_seconds,
-                             applicable=applicable)
-    interview.scores, interview.satisfied = result.scores, result.satisfied
-    indicators = dict(db.session.execute(select(Indicator.code, Indicator.id)).all())
-    for code, indicator, text, kind in result.complaints:
-        db.session.add(Complaint(interview_id=interview.id, round_id=interview.round_id, question_id=ids[code][0],
-                                 indicator_id=indicators.get(indicator or ""), kind=kind, text=text))
-    for kind, value in result.signals.items():
-        db.session.add(QualitySignal(interview_id=interview.id, round_id=interview.round_id,
-                                     caller_id=interview.caller_id, kind=kind, value=value))
-    db.session.flush()
 
 
 
