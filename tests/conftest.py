@@ -279,3 +279,31 @@ def as_role(app, db):
         return client
 
     return make
+
+
+# --- fieldwork on committed data ----------------------------------------------------------------------
+
+FRAME_MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
+
+
+def make_fielding_round(tmp: Path, name: str, *, people: int, seed: int, design: dict | None = None) -> int:
+    """The demo city, a synthetic frame, a drawn round in the field all day with the default questionnaire;
+    committed (call inside an app context). Returns the round's id."""
+    from survey.services import frames, lifecycle, questionnaires, rounds
+    from survey.services.demo import load_demo
+    from survey.services.synthetic import write_synthetic_csv
+
+    load_demo()
+    frame = frames.create_frame(f"{name} 样本框")
+    path = tmp / f"{seed}-{people}.csv"
+    write_synthetic_csv(path, people=people, seed=seed)
+    frames.import_file(frame.id, path, FRAME_MAPPING)
+    coordinator = make_user("coordinator")
+    round_ = rounds.create_round(name, frame.id, design or {"strata": ["region"], "target": 60,
+                                                            "completion_rate": 0.5},
+                                 by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
+    rounds.draw(round_.id, seed=seed)
+    lifecycle.change_status(round_.id, "fielding", by=coordinator)
+    round_.call_rules = {"windows": [["00:00", "24:00"]]}
+    _db.session.commit()
+    return round_.id

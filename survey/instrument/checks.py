@@ -10,27 +10,19 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..i18n import N_
+from ..i18n import N_, Templated
 from .document import CHOICE_TYPES, QUESTION_TYPES, Instrument, Question
 
 CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,39}$")
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Templated):
     level: str  # "error" or "warning"
     question: str  # question code ("" for the questionnaire itself)
     field: str
     template: str
     params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return self.template % self.params if self.params else self.template
-
-    def localised(self, gettext) -> str:
-        text = gettext(self.template)
-        return text % self.params if self.params else text
 
 
 def check(instrument: Instrument, *, indicators: Collection[str] | None = None) -> list[Problem]:

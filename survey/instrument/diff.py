@@ -12,26 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..i18n import N_
+from ..i18n import N_, Templated
 from .document import Instrument, Option, Question
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Templated):
     kind: str  # added | removed | moved | changed
     question: str
     template: str
     params: dict[str, Any] = field(default_factory=dict)
     before: str = ""
     after: str = ""
-
-    @property
-    def message(self) -> str:
-        return self.template % self.params if self.params else self.template
-
-    def localised(self, gettext) -> str:
-        text = gettext(self.template)
-        return text % self.params if self.params else text
 
 
 QUESTION_FIELDS = (

@@ -16,11 +16,8 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import CallAttempt, Case
-from survey.services import frames, lifecycle, questionnaires, rounds
-from survey.services.demo import load_demo
-from survey.services.synthetic import write_synthetic_csv
 
-from ..conftest import PASSWORD, make_user
+from ..conftest import PASSWORD, make_fielding_round, make_user
 
 PROCESSES, THREADS = 4, 3
 pytestmark = pytest.mark.committed
@@ -29,22 +26,12 @@ pytestmark = pytest.mark.committed
 @pytest.fixture(scope="module")
 def fielding(committed_app, tmp_path_factory):
     with committed_app.app_context():
-        load_demo()
-        frame = frames.create_frame("并发测试框")
-        path = Path(tmp_path_factory.mktemp("frame")) / "f.csv"
-        write_synthetic_csv(path, people=2000, seed=9)
-        frames.import_file(frame.id, path, {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别",
-                                            "age": "年龄"})
-        coordinator = make_user("coordinator")
-        round_ = rounds.create_round("并发轮", frame.id, {"strata": ["region"], "target": 60, "completion_rate": 0.5,
-                                                          "replicates": 2, "reserve_replicates": 1},
-                                     by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
-        rounds.draw(round_.id, seed=4)
-        lifecycle.change_status(round_.id, "fielding", by=coordinator)
-        round_.call_rules = {"windows": [["00:00", "24:00"]]}
+        round_id = make_fielding_round(Path(tmp_path_factory.mktemp("frame")), "并发轮", people=2000, seed=4,
+                                       design={"strata": ["region"], "target": 60, "completion_rate": 0.5,
+                                               "replicates": 2, "reserve_replicates": 1})
         callers = [make_user("caller").username for _ in range(PROCESSES * THREADS)]
         db.session.commit()
-        yield round_.id, callers
+        yield round_id, callers
 
 
 def test_every_case_is_claimed_exactly_once_across_processes(committed_app, fielding, live_server):

@@ -10,11 +10,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Answer, Interview, Question
-from survey.services import frames, lifecycle, questionnaires, rounds
-from survey.services.demo import load_demo
-from survey.services.synthetic import write_synthetic_csv
 
-from ..conftest import PASSWORD, make_user
+from ..conftest import PASSWORD, make_fielding_round, make_user
 from .conftest import log_in, shot
 
 pytestmark = pytest.mark.committed
@@ -23,18 +20,8 @@ pytestmark = pytest.mark.committed
 @pytest.fixture(scope="module")
 def caller_name(committed_app, tmp_path_factory) -> str:
     with committed_app.app_context():
-        load_demo()
-        frame = frames.create_frame("浏览器测试框")
-        path = Path(tmp_path_factory.mktemp("frame")) / "f.csv"
-        write_synthetic_csv(path, people=1000, seed=5)
-        frames.import_file(frame.id, path, {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别",
-                                            "age": "年龄"})
-        coordinator = make_user("coordinator")
-        round_ = rounds.create_round("键盘轮", frame.id, {"strata": ["region"], "target": 30, "completion_rate": 0.5},
-                                     by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
-        rounds.draw(round_.id, seed=1)
-        lifecycle.change_status(round_.id, "fielding", by=coordinator)
-        round_.call_rules = {"windows": [["00:00", "24:00"]]}
+        make_fielding_round(Path(tmp_path_factory.mktemp("frame")), "键盘轮", people=1000, seed=1,
+                            design={"strata": ["region"], "target": 30, "completion_rate": 0.5})
         name = make_user("caller").username
         db.session.commit()
         return name

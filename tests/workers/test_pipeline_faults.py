@@ -21,12 +21,10 @@ from sqlalchemy import func, select, update
 from survey import queue, redis_server
 from survey.extensions import db
 from survey.models import Complaint, Interview
-from survey.services import fieldwork, frames, interviews, lifecycle, questionnaires, rounds
+from survey.services import fieldwork, interviews
 from survey.services import jobs as job_service
-from survey.services.demo import load_demo
-from survey.services.synthetic import write_synthetic_csv
 
-from ..conftest import ROOT, log_in, make_user, migrated_app, process_env
+from ..conftest import ROOT, log_in, make_fielding_round, make_user, migrated_app, process_env
 from ..services.test_fieldwork import complete_answers
 
 pytestmark = pytest.mark.committed
@@ -45,30 +43,8 @@ def pipeline(tmp_path_factory, redis):
     tmp = tmp_path_factory.mktemp("pipeline")
     with migrated_app(tmp, "pipeline", redis.url) as app:
         with app.app_context():  # not kept pushed: a test's requests must see what other sessions commit
-            round_id = _fielding_round(tmp)
+            round_id = make_fielding_round(tmp, "流水线轮", people=1500, seed=2)
         yield app, round_id
-
-
-def _fielding_round(tmp: Path) -> int:
-    load_demo()
-    frame = frames.create_frame("流水线测试框")
-    write_synthetic_csv(tmp / "f.csv", people=1500, seed=8)
-    frames.import_file(
-        frame.id, tmp / "f.csv", {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
-    )
-    coordinator = make_user("coordinator")
-    round_ = rounds.create_round(
-        "流水线轮",
-        frame.id,
-        {"strata": ["region"], "target": 60, "completion_rate": 0.5},
-        by=coordinator,
-        questionnaire_id=questionnaires.list_questionnaires()[0].id,
-    )
-    rounds.draw(round_.id, seed=2)
-    lifecycle.change_status(round_.id, "fielding", by=coordinator)
-    round_.call_rules = {"windows": [["00:00", "24:00"]]}
-    db.session.commit()
-    return round_.id
 
 
 def run_worker(app, *args, timeout=120) -> subprocess.CompletedProcess:
