@@ -68,7 +68,10 @@ def init_extensions(app: Flask) -> None:
     def _back_to_deferred(_exc) -> None:
         token = g.pop("sqlite_begin_token", None)
         if token is not None:
-            SQLITE_BEGIN.reset(token)
+            try:
+                SQLITE_BEGIN.reset(token)
+            except ValueError:  # torn down in another context: just go back to the default
+                SQLITE_BEGIN.set("BEGIN")
 
 
 # How SQLite transactions begin in this context. A transaction that reads and later writes under a

@@ -67,13 +67,16 @@ def document(questionnaire: Questionnaire) -> doc.Instrument:
 
 
 # A frozen version never changes, so each process keeps its document and its ids once read (the
-# caller's screen and every submission need them; reading them costs one query per question).
-_FROZEN: dict[int, tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]] = {}
+# caller's screen and every submission need them; reading them costs one query per question). The key
+# includes the database and the freezing time, so a restored or different database is never confused.
+_FROZEN: dict[tuple, tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]] = {}
 
 
 def frozen(questionnaire_id: int) -> tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]:
     """A frozen version's document and ``{question code: (question id, {option code: option id})}``."""
-    if questionnaire_id not in _FROZEN:
+    frozen_at = db.session.scalar(select(Questionnaire.frozen_at).where(Questionnaire.id == questionnaire_id))
+    key = (str(db.engine.url), questionnaire_id, frozen_at)
+    if frozen_at is None or key not in _FROZEN:
         questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.id == questionnaire_id)
                                           .options(selectinload(Questionnaire.questions).selectinload(Question.options),
                                                    selectinload(Questionnaire.questions).joinedload(Question.indicator)))
@@ -81,8 +84,8 @@ def frozen(questionnaire_id: int) -> tuple[doc.Instrument, dict[str, tuple[int, 
             raise NotFound(N_("no such questionnaire"))
         if not questionnaire.frozen:  # drafts change: never cached
             return document(questionnaire), _ids(questionnaire)
-        _FROZEN[questionnaire_id] = (document(questionnaire), _ids(questionnaire))
-    return _FROZEN[questionnaire_id]
+        _FROZEN[key] = (document(questionnaire), _ids(questionnaire))
+    return _FROZEN[key]
 
 
 def _ids(questionnaire: Questionnaire) -> dict[str, tuple[int, dict[str, int]]]:
