@@ -26,13 +26,12 @@ from . import questionnaires
 
 def process(interview_id: int) -> str:
     """Process one interview (the live path: one job per submission)."""
+    if process_many([interview_id])["processed"]:
+        return "processed"
     status = db.session.scalar(select(Interview.status).where(Interview.id == interview_id))
     if status is None:
         raise NotFound(N_("no such interview"))
-    if status != "received":
-        return status
-    process_many([interview_id])
-    return "processed"
+    return status
 
 
 def process_many(interview_ids: list[int]) -> dict[str, int]:
@@ -42,7 +41,6 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
     """
     waiting = db.session.scalars(select(Interview).where(Interview.id.in_(interview_ids),
                                                          Interview.status == "received")).all()
-    indicators = dict(db.session.execute(select(Indicator.code, Indicator.id)).all())
     complaints, signals, updates = [], [], []
     now = utcnow()
     for interview in waiting:
@@ -53,7 +51,7 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         updates.append({"interview_id": interview.id, "scores": result.scores, "satisfied": result.satisfied,
                         "processed_at": now})
         complaints += [{"interview_id": interview.id, "round_id": interview.round_id, "question_id": ids[code][0],
-                        "indicator_id": indicators.get(indicator or ""), "kind": kind, "text": text}
+                        "indicator_id": _indicator_id(indicator), "kind": kind, "text": text}
                        for code, indicator, text, kind in result.complaints]
         signals += [{"interview_id": interview.id, "round_id": interview.round_id, "caller_id": interview.caller_id,
                      "kind": kind, "value": value} for kind, value in result.signals.items()]
@@ -120,3 +118,15 @@ def _silent_for(job, now) -> float:
         return 0.0
     last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
     return (now - last).total_seconds()
+
+
+_INDICATORS: dict[str, dict[str, int]] = {}  # per database: indicator code → id (read again on a miss)
+
+
+def _indicator_id(code: str | None) -> int | None:
+    if not code:
+        return None
+    known = _INDICATORS.setdefault(str(db.engine.url), {})
+    if code not in known:
+        known.update(db.session.execute(select(Indicator.code, Indicator.id)).all())
+    return known.get(code)
