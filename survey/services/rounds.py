@@ -372,6 +372,11 @@ class StratumSummary:
     base_weight: float | None
 
 
+def stratum_display(round_: Round, stratum: Stratum) -> str:
+    """A stratum as people read it: 城中区 · 城镇 (not its key)."""
+    return _Keys(tuple(round_.design.get("strata", ["region"]))).display(stratum.label)
+
+
 def summary(round_: Round) -> list[StratumSummary]:
     keys = _Keys(tuple(round_.design.get("strata", ["region"])))
     return [StratumSummary(s.key, keys.display(s.label), s.population, s.target, s.issued, s.selected, s.released,

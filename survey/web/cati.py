@@ -14,7 +14,7 @@ from ..extensions import db
 from ..fieldwork.outcomes import OUTCOME_KEYS, OUTCOMES
 from ..fieldwork.rules import LOCAL
 from ..models import Round, Stratum
-from ..services import fieldwork, questionnaires
+from ..services import fieldwork, questionnaires, rounds
 
 bp = Blueprint("cati", __name__, url_prefix="/calls")
 
@@ -60,7 +60,8 @@ def case(case_id: int):
     round_ = db.session.get(Round, held.round_id)
     stratum = db.session.get(Stratum, held.stratum_id)
     outcomes = [(code, OUTCOMES[code][0], key) for code, key in OUTCOME_KEYS.items()]
-    return render_template("cati/case.html", case=held, round=round_, stratum=stratum, outcomes=outcomes,
+    return render_template("cati/case.html", case=held, round=round_, stratum=rounds.stratum_display(round_, stratum),
+                           outcomes=outcomes,
                            masked=fieldwork.masked_phone(held), history=fieldwork.case_history(held),
                            outcome_labels={code: label for code, (label, _code, _kind) in OUTCOMES.items()},
                            minimum=datetime.now(LOCAL).strftime("%Y-%m-%dT%H:%M"))

@@ -33,7 +33,7 @@ def test_a_caller_takes_a_case_sees_the_number_only_on_request_and_records_the_c
     assert claimed.status_code == 302 and "/calls/case/" in claimed.headers["Location"]
     case_id = int(claimed.headers["Location"].rsplit("/", 1)[1])
     page = caller.get(claimed.headers["Location"]).get_data(as_text=True)
-    assert "****" in page
+    assert "****" in page and "|" not in page.split("<h1>")[1].split("</h1>")[0]  # the stratum by its name
     revealed = caller.post(f"/calls/case/{case_id}/phone").get_json()["phone"]
     assert revealed not in page and revealed.isdigit()
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
@@ -72,3 +72,20 @@ def test_a_bad_submission_is_refused_naming_the_field_and_nothing_is_stored(as_r
                                                                  "answers": complete_answers()})
     assert stolen.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
+
+
+def test_the_coordinator_sets_the_call_rules_and_bad_ones_are_explained(as_role, db, frame):  # noqa: F811
+    round_ = fielding_round(frame)
+    coordinator = as_role("coordinator")
+    form = {"windows": "09:00-12:00, 18:00-21:00", "max_attempts": "5", "claim_minutes": "15",
+            "refusal_conversion": "1", "delay_no_answer": "120", "delay_busy": "20", "delay_phone_off": "240",
+            "delay_soft_refusal": "10080"}
+    coordinator.post(f"/rounds/{round_.id}/call-rules", data=form)
+    assert round_.call_rules["windows"] == [["09:00", "12:00"], ["18:00", "21:00"]]
+    assert round_.call_rules["max_attempts"] == 5 and round_.call_rules["delays"]["no_answer"] == 120
+    page = coordinator.post(f"/rounds/{round_.id}/call-rules", data={**form, "windows": "21:00-18:00"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "结束时间必须晚于开始时间" in page and round_.call_rules["windows"][0] == ["09:00", "12:00"]
+    page = coordinator.post(f"/rounds/{round_.id}/call-rules", data={**form, "max_attempts": "many"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "整数" in page and round_.call_rules["max_attempts"] == 5
