@@ -19,7 +19,7 @@ from ..extensions import db
 from ..fieldwork import answers as answer_checks
 from ..fieldwork.processing import process as process_answers
 from ..i18n import N_
-from ..models import Complaint, Indicator, Interview, QualitySignal
+from ..models import Complaint, Interview, QualitySignal
 from ..models.types import utcnow
 from . import questionnaires
 
@@ -51,7 +51,8 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         updates.append({"interview_id": interview.id, "scores": result.scores, "satisfied": result.satisfied,
                         "processed_at": now})
         complaints += [{"interview_id": interview.id, "round_id": interview.round_id, "question_id": ids[code][0],
-                        "indicator_id": _indicator_id(indicator), "kind": kind, "text": text}
+                        "indicator_id": questionnaires.frozen_indicator_ids(interview.questionnaire_id).get(
+                            indicator or ""), "kind": kind, "text": text}
                        for code, indicator, text, kind in result.complaints]
         signals += [{"interview_id": interview.id, "round_id": interview.round_id, "caller_id": interview.caller_id,
                      "kind": kind, "value": value} for kind, value in result.signals.items()]
@@ -119,14 +120,3 @@ def _silent_for(job, now) -> float:
     last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
     return (now - last).total_seconds()
 
-
-_INDICATORS: dict[str, dict[str, int]] = {}  # per database: indicator code → id (read again on a miss)
-
-
-def _indicator_id(code: str | None) -> int | None:
-    if not code:
-        return None
-    known = _INDICATORS.setdefault(str(db.engine.url), {})
-    if code not in known:
-        known.update(db.session.execute(select(Indicator.code, Indicator.id)).all())
-    return known.get(code)

@@ -69,11 +69,21 @@ def document(questionnaire: Questionnaire) -> doc.Instrument:
 # A frozen version never changes, so each process keeps its document and its ids once read (the
 # caller's screen and every submission need them; reading them costs one query per question). The key
 # includes the database and the freezing time, so a restored or different database is never confused.
-_FROZEN: dict[tuple, tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]] = {}
+_FROZEN: dict[tuple, tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]], dict[str, int]]] = {}
 
 
 def frozen(questionnaire_id: int) -> tuple[doc.Instrument, dict[str, tuple[int, dict[str, int]]]]:
     """A frozen version's document and ``{question code: (question id, {option code: option id})}``."""
+    instrument, ids, _ = _frozen(questionnaire_id)
+    return instrument, ids
+
+
+def frozen_indicator_ids(questionnaire_id: int) -> dict[str, int]:
+    """``{indicator code: indicator id}`` for the indicators the version measures."""
+    return _frozen(questionnaire_id)[2]
+
+
+def _frozen(questionnaire_id: int):
     frozen_at = db.session.scalar(select(Questionnaire.frozen_at).where(Questionnaire.id == questionnaire_id))
     key = (str(db.engine.url), questionnaire_id, frozen_at)
     if frozen_at is None or key not in _FROZEN:
@@ -82,9 +92,11 @@ def frozen(questionnaire_id: int) -> tuple[doc.Instrument, dict[str, tuple[int, 
                                                    selectinload(Questionnaire.questions).joinedload(Question.indicator)))
         if questionnaire is None:
             raise NotFound(N_("no such questionnaire"))
+        entry = (document(questionnaire), _ids(questionnaire),
+                 {q.indicator.code: q.indicator_id for q in questionnaire.questions if q.indicator is not None})
         if not questionnaire.frozen:  # drafts change: never cached
-            return document(questionnaire), _ids(questionnaire)
-        _FROZEN[key] = (document(questionnaire), _ids(questionnaire))
+            return entry
+        _FROZEN[key] = entry
     return _FROZEN[key]
 
 
