@@ -91,7 +91,8 @@ def caller_lines(round_id: int) -> list[Line]:
                                                                           Interview.final_code == "1.1",
                                                                           Interview.duration_seconds.is_not(None))):
         lengths.setdefault(caller_id, []).append(seconds)
-    names = dict(db.session.execute(select(User.id, User.display_name)).all())
+    names = dict(db.session.execute(select(User.id, User.display_name)
+                                    .where(User.id.in_([row[0] for row in activity]))).all())
     lines = []
     for caller_id, dials, first, last in activity:
         counts = finals.get(caller_id, {})

@@ -20,7 +20,7 @@ from .. import queue
 from ..errors import InvalidState, NotFound, ValidationError
 from ..extensions import db
 from ..fieldwork import answers as answer_checks
-from ..fieldwork.outcomes import FINAL_GROUPS, OUTCOMES, CaseState, decide
+from ..fieldwork.outcomes import OUTCOMES, CaseState, decide
 from ..fieldwork.rules import CallRules
 from ..i18n import N_
 from ..models import Answer, CallAttempt, Case, FrameUnit, Interview, Round, Stratum, User
@@ -45,12 +45,18 @@ def _expired(rules: CallRules, now: datetime) -> datetime:
     return now - timedelta(minutes=rules.claim_minutes)
 
 
+def _holds(caller: User, case: Case, rules: CallRules, now: datetime) -> bool:
+    """The caller's claim on an open case that has not expired."""
+    return case.claimed_by_id == caller.id and case.final_code is None and case.claimed_at is not None \
+        and _aware(case.claimed_at) >= _expired(rules, now)
+
+
 def held_case(caller: User, now: datetime | None = None) -> Case | None:
     """The open case this caller holds (an expired claim is no longer held)."""
     now = now or now_utc()
     for case, call_rules in db.session.execute(select(Case, Round.call_rules).join(Round, Case.round_id == Round.id)
                                                .where(Case.claimed_by_id == caller.id, Case.final_code.is_(None))):
-        if case.claimed_at and _aware(case.claimed_at) >= _expired(CallRules.from_dict(call_rules), now):
+        if _holds(caller, case, CallRules.from_dict(call_rules), now):
             return case
     return None
 
@@ -104,9 +110,7 @@ def _held(case_id: int, caller: User, now: datetime) -> Case:
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound(N_("no such case"))
-    round_ = db.session.get(Round, case.round_id)
-    if case.claimed_by_id != caller.id or case.final_code is not None or case.claimed_at is None \
-            or _aware(case.claimed_at) < _expired(rules_for(round_), now):
+    if not _holds(caller, case, rules_for(db.session.get(Round, case.round_id)), now):
         raise InvalidState(N_("you do not hold this case (its claim expired or it was finished): take the next one"),
                            field="case")
     return case
@@ -330,6 +334,3 @@ def caller_today(caller: User, *, now: datetime | None = None) -> dict[str, Any]
             "rr1": rates.get("RR1"), "coop1": rates.get("COOP1"), "ref1": rates.get("REF1"),
             "finished_cases": sum(n for _, n in finals)}
 
-
-__all__ = ["FINAL_GROUPS", "OUTCOMES", "Submitted", "claim_next", "held_case", "new_idempotency_key",
-           "record_outcome", "release_if_run_out", "reveal_phone", "submit_interview", "touch"]

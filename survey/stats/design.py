@@ -250,7 +250,7 @@ class Design:
                 {_plain(g): domains.statistics(self, sums[:, i], shift) for i, g in enumerate(labels)})
 
     def _statistics_from_influence(self, ys: np.ndarray, mask: np.ndarray) -> MeanStatistics:
-        values, z, valid, wsum, _ = self.linearised_means(ys, mask)
+        values, z, valid, wsum = self.linearised_means(ys, mask)
         variances = self.variances(z)
         n = valid.sum(axis=0)
         w = self.weights[:, None] * valid
@@ -264,8 +264,8 @@ class Design:
     def linearised_means(self, ys: np.ndarray, domain: Any = None):
         """Means of the columns of ``ys`` and their influence values (ratio linearisation).
 
-        Returns ``(values, z, valid, weight_sums, weighted_values)``; a column whose domain is empty has
-        value NaN and zero influence.
+        Returns ``(values, z, valid, weight_sums)``; a column whose domain is empty has value NaN and
+        zero influence.
         """
         ys = self._matrix(ys)
         valid = ~np.isnan(ys) & self._domain(domain)[:, None]
@@ -276,7 +276,7 @@ class Design:
             values = (w * filled).sum(axis=0) / wsum
             z = np.where(valid, w * (filled - values) / wsum, 0.0)
         z[:, wsum == 0] = 0.0
-        return values, z, valid, wsum, filled
+        return values, z, valid, wsum
 
     def combination_influence(self, ys: np.ndarray, domain: Any, stats: MeanStatistics,
                               coefficients: np.ndarray) -> np.ndarray:
