@@ -30,6 +30,7 @@ def caller_name(committed_app, tmp_path_factory) -> str:
 def test_an_interview_with_the_keyboard_only(committed_app, live_server, page, caller_name):
     log_in(page, live_server, caller_name, PASSWORD)
     page.goto(f"{live_server}/calls/")
+    expect(page.locator("#next-form button[type=submit]")).to_be_focused()  # autofocus lands a moment after load
     page.keyboard.press("Enter")  # the focused "next case" button
     page.wait_for_url("**/calls/case/*")
     page.keyboard.press("p")  # show the number (audited)
