@@ -99,27 +99,40 @@ def allocate(
 
 def _bounded_targets(n: int, shares: list[Fraction], base: list[int], lower: list[int],
                      upper: list[int]) -> list[Fraction]:
-    """Exact targets: base + share of the rest, with strata that break a bound fixed at it."""
+    """Exact targets t_h = clip(base_h + λ·share_h, lower_h, upper_h) with Σ t_h = n.
+
+    Σ t_h grows with λ piece by piece, so λ is found exactly between two breakpoints (where a stratum
+    reaches its floor or its cap). Fixing strata at their bounds one round after another — the first
+    version — could fix a cap that a later floor makes too low and overshoot n. Strata without a share
+    stay at their floor, unless the others cannot take the rest: then the rest is spread evenly on them.
+    """
     H = len(shares)
-    fixed: dict[int, Fraction] = {}
-    while True:
-        free = [h for h in range(H) if h not in fixed]
-        remaining = Fraction(n) - sum(fixed.values(), Fraction(0)) - sum(Fraction(base[h]) for h in free)
-        weight = sum((shares[h] for h in free), Fraction(0))
-        if weight == 0:  # no share among the free strata (e.g. all sd = 0): spread the rest evenly
-            per = {h: Fraction(1) for h in free}
-            weight = Fraction(len(free)) if free else Fraction(1)
-        else:
-            per = {h: shares[h] for h in free}
-        targets = {h: base[h] + remaining * per[h] / weight for h in free}
-        over = [h for h in free if targets[h] > upper[h]]
-        under = [h for h in free if targets[h] < lower[h]]
-        if over:  # fix the caps first: that only raises the others
-            fixed.update({h: Fraction(upper[h]) for h in over})
-        elif under:
-            fixed.update({h: Fraction(lower[h]) for h in under})
-        else:
-            return [fixed.get(h, targets.get(h, Fraction(0))) for h in range(H)]
+    if sum(shares, Fraction(0)) == 0:
+        shares = [Fraction(1)] * H
+    positive = [h for h in range(H) if shares[h] > 0]
+    reach = sum((Fraction(upper[h]) for h in positive), Fraction(0)) + \
+        sum((Fraction(lower[h]) for h in range(H) if shares[h] == 0), Fraction(0))
+    if reach < n:  # the strata with a share are full: the rest goes evenly to those without one
+        shares = [Fraction(0) if h in positive else Fraction(1) for h in range(H)]
+        base = [upper[h] if h in positive else base[h] for h in range(H)]
+        lower = [upper[h] if h in positive else lower[h] for h in range(H)]
+
+    def targets(lam: Fraction) -> list[Fraction]:
+        return [min(max(base[h] + lam * shares[h], Fraction(lower[h])), Fraction(upper[h])) for h in range(H)]
+
+    points = sorted({(Fraction(bound) - base[h]) / shares[h] for h in range(H) if shares[h] > 0
+                     for bound in (lower[h], upper[h])})
+    low = points[0]
+    for high in points[1:]:
+        if sum(targets(high), Fraction(0)) >= n:
+            break
+        low = high
+    else:
+        return targets(low)
+    # Σ t_h is linear on [low, high]: solve for λ exactly.
+    at_low, at_high = sum(targets(low), Fraction(0)), sum(targets(high), Fraction(0))
+    lam = low if at_high == at_low else low + (high - low) * (n - at_low) / (at_high - at_low)
+    return targets(lam)
 
 
 def _largest_remainder(targets: list[Fraction], n: int) -> list[int]:
