@@ -246,13 +246,13 @@ def live_server(committed_app, tmp_path) -> Iterator[str]:
 PASSWORD = "correct horse battery staple"
 
 
-def make_user(role: str, username: str | None = None, *, password: str = PASSWORD):
-    """A committed user of ``role`` (liaisons get a department of their own)."""
+def make_user(role: str, username: str | None = None, *, password: str = PASSWORD, department: str | None = None):
+    """A committed user of ``role`` (liaisons get a department of their own unless ``department`` names one)."""
     from survey.models import Department
     from survey.services import accounts
 
-    department_code = None
-    if role == "department":
+    department_code = department
+    if role == "department" and department is None:
         department_code = f"dept_{uuid.uuid4().hex[:6]}"
         _db.session.add(Department(code=department_code, name_zh="测试局", name_en="Test bureau"))
         _db.session.flush()

@@ -41,7 +41,8 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
 OUTCOME_KEYS = {"no_answer": "n", "busy": "b", "phone_off": "o", "invalid": "x", "fax": "f", "business": "w",
                 "refusal_before": "r", "refusal_after": "e", "ineligible": "i", "appointment": "a"}
 FINAL_GROUPS = {"1.1": "I", "1.2": "P", "2.11": "R", "2.12": "R", "2.21": "NC", "3.13": "UH", "3.12": "UH",
-                "3.19": "UH", "3.21": "UO", "4.70": "NE", "4.32": "NE", "4.20": "NE", "4.51": "NE"}
+                "3.19": "UH", "3.21": "UO", "4.70": "NE", "4.32": "NE", "4.20": "NE", "4.51": "NE",
+                "2.90": "O"}  # 2.90: an interview found falsified on verification
 COMPLETE_SHARE, PARTIAL_SHARE = 0.8, 0.5
 
 

@@ -6,6 +6,8 @@
   the closing "anything to fix?" — goes to the issue loop.
 - Quality signals (DOMAIN.md, "Quality control"): an interview far shorter than the questionnaire
   needs, straight-lining, and a high share of "don't know". Only raised signals are returned.
+- Consent to a call-back: the answer "yes" to the question coded ``recontact`` (a convention, like the
+  indicator link: the respondent agrees to be called back about the issues they raised).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SECONDS_NEEDED = {"scale": 7.0, "single": 5.0, "multiple": 8.0, "number": 4.0, "
 SHORT_SHARE = 0.5  # shorter than half of what the asked questions need
 STRAIGHT_LINE_MIN = 6  # at least this many rated indicators, all with the same answer
 DONT_KNOW_SHARE = 0.5
+RECONTACT_QUESTION, RECONTACT_YES = "recontact", "yes"
 
 
 @dataclass
@@ -29,11 +32,12 @@ class Processed:
     satisfied: dict[str, int | None] = field(default_factory=dict)
     complaints: list[tuple[str, str | None, str, str]] = field(default_factory=list)  # code, indicator, text, kind
     signals: dict[str, float] = field(default_factory=dict)
+    recontact: bool = False
 
 
 def process(instrument: Instrument, answers: Mapping[str, Any], *, duration_seconds: float | None = None,
             applicable: list[str] | None = None) -> Processed:
-    out = Processed()
+    out = Processed(recontact=answers.get(RECONTACT_QUESTION) == RECONTACT_YES)
     by_code = {q.code: q for q in instrument.questions}
     rated: list[str] = []
     dont_know = 0

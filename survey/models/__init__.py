@@ -1,6 +1,19 @@
 """Tables only: state and invariants. No queries, no queue, no ``current_app`` here."""
 
 from .fieldwork import INTERVIEW_STATUSES, Answer, CallAttempt, Complaint, Interview, QualitySignal
+from .issues import (
+    INTERVIEW_OUTCOMES,
+    ISSUE_OUTCOMES,
+    VERIFICATION_KINDS,
+    Callback,
+    Issue,
+    IssueAttachment,
+    IssueCluster,
+    IssueEvent,
+    IssueRule,
+    Verification,
+    VerificationRun,
+)
 from .people import LOCALES, ROLES, AuditEvent, LoginFailure, User
 from .questionnaires import QUESTIONNAIRE_STATUSES, Question, Questionnaire, QuestionOption
 from .reference import REGION_LEVELS, Department, Indicator, Region, Scale, ScaleOption
@@ -19,15 +32,19 @@ from .sampling import (
 __all__ = [
     "FRAME_STATUSES",
     "IMPORT_STATUSES",
+    "INTERVIEW_OUTCOMES",
     "INTERVIEW_STATUSES",
+    "ISSUE_OUTCOMES",
     "LOCALES",
     "QUESTIONNAIRE_STATUSES",
     "REGION_LEVELS",
     "ROLES",
     "ROUND_STATUSES",
+    "VERIFICATION_KINDS",
     "Answer",
     "AuditEvent",
     "CallAttempt",
+    "Callback",
     "Case",
     "Complaint",
     "Department",
@@ -36,6 +53,11 @@ __all__ = [
     "FrameUnit",
     "Indicator",
     "Interview",
+    "Issue",
+    "IssueAttachment",
+    "IssueCluster",
+    "IssueEvent",
+    "IssueRule",
     "LoginFailure",
     "QualitySignal",
     "Question",
@@ -47,4 +69,6 @@ __all__ = [
     "ScaleOption",
     "Stratum",
     "User",
+    "Verification",
+    "VerificationRun",
 ]

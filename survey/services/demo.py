@@ -22,7 +22,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..models import Department, Indicator, Region, Scale, ScaleOption, User
 from ..passwords import password_problems
-from . import accounts, questionnaires
+from . import accounts, issues, questionnaires
 
 Progress = Callable[[int, int, str], None]
 SEED_FILE = "demo_city.json"
@@ -52,6 +52,7 @@ def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None =
         ("indicators", lambda: _upsert_indicators(seed["indicators"])),
         ("scales", lambda: _upsert_scales(seed["scales"])),
         ("users", lambda: _upsert_users(seed.get("users", []))),
+        ("issue_rules", _install_issue_rules),
     ]
     for done, (name, step) in enumerate(steps):
         report(done, len(steps), name)
@@ -66,6 +67,12 @@ def load_demo(*, progress: Progress | None = None, seed: dict[str, Any] | None =
                                            else "unchanged": 1})
     report(len(steps), len(steps), "done")
     return {name: dict(c) for name, c in counts.items()}
+
+
+def _install_issue_rules() -> Counter[str]:
+    """The default keyword rules on first load; later loads leave the coordinators' edits alone."""
+    created = issues.install_default_rules()
+    return Counter({"created": created} if created else {"unchanged": len(issues.rules())})
 
 
 def _by_code(model, codes: Iterable[str]) -> dict[str, Any]:

@@ -197,10 +197,27 @@ def release_if_run_out(stratum_id: int) -> int:
                                                                          Case.released.is_(False)))
     if following is None:
         return 0
-    released = db.session.execute(update(Case).where(Case.stratum_id == stratum_id, Case.replicate == following)
+    return _release(stratum, following)
+
+
+def release_replacement(stratum_id: int) -> int:
+    """Replace a quarantined interview: open the stratum's next replicate if it is now short of its target
+    (released whole, so base weights stay N_h / numbers released). Returns numbers released."""
+    stratum = db.session.get(Stratum, stratum_id)
+    completes = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.stratum_id == stratum_id, Case.final_group == "I"))
+    if completes >= stratum.target:
+        return 0
+    following = db.session.scalar(select(func.min(Case.replicate)).where(Case.stratum_id == stratum_id,
+                                                                         Case.released.is_(False)))
+    return 0 if following is None else _release(stratum, following)
+
+
+def _release(stratum: Stratum, replicate: int) -> int:
+    released = db.session.execute(update(Case).where(Case.stratum_id == stratum.id, Case.replicate == replicate)
                                   .values(released=True)).rowcount
     stratum.released += released
-    audit.record("stratum.replicate_released", actor=None, target=stratum, replicate=following, numbers=released)
+    audit.record("stratum.replicate_released", actor=None, target=stratum, replicate=replicate, numbers=released)
     return released
 
 

@@ -1,4 +1,4 @@
-"""Processing stored interviews (the workers' side): scores, complaint texts, quality signals.
+"""Processing stored interviews (the workers' side): scores, complaints and their issues, quality signals.
 
 Idempotent and whole: interviews are processed in one transaction that reads those still
 ``received``, writes their rows in bulk and moves them to ``processed`` with a conditional UPDATE.
@@ -21,7 +21,7 @@ from ..fieldwork.processing import process as process_answers
 from ..i18n import N_
 from ..models import Complaint, Interview, QualitySignal
 from ..models.types import utcnow
-from . import questionnaires
+from . import issues, questionnaires
 
 
 def process(interview_id: int) -> str:
@@ -41,13 +41,14 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
     """
     waiting = db.session.scalars(select(Interview).where(Interview.id.in_(interview_ids),
                                                          Interview.status == "received")).all()
-    complaints, signals, updates = [], [], []
+    complaints, signals, updates, consent = [], [], [], {}
     now = utcnow()
     for interview in waiting:
         instrument, ids = questionnaires.frozen(interview.questionnaire_id)
         answers = (interview.payload or {}).get("answers", {})
         result = process_answers(instrument, answers, duration_seconds=interview.duration_seconds,
                                  applicable=answer_checks.check(instrument, answers).applicable)
+        consent[interview.id] = result.recontact
         updates.append({"interview_id": interview.id, "scores": result.scores, "satisfied": result.satisfied,
                         "processed_at": now})
         complaints += [{"interview_id": interview.id, "round_id": interview.round_id, "question_id": ids[code][0],
@@ -57,7 +58,13 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         signals += [{"interview_id": interview.id, "round_id": interview.round_id, "caller_id": interview.caller_id,
                      "kind": kind, "value": value} for kind, value in result.signals.items()]
     if complaints:
-        db.session.execute(insert(Complaint), complaints)
+        stored = db.session.execute(insert(Complaint).returning(
+            Complaint.id, Complaint.interview_id, Complaint.round_id, Complaint.indicator_id, Complaint.text),
+            complaints).all()
+        issues.create_from_complaints([
+            issues.NewComplaint(complaint_id=c.id, interview_id=c.interview_id, round_id=c.round_id,
+                                indicator_id=c.indicator_id, text=c.text, recontact=consent[c.interview_id])
+            for c in stored], now=now)
     if signals:
         db.session.execute(insert(QualitySignal), signals)
     pause = current_app.config.get("INTERVIEW_PROCESS_DELAY", 0)

@@ -37,11 +37,13 @@ def proportion_interval(p: float, variance: float, *, method: str, level: float,
         return _expit(centre - half), _expit(centre + half)
     effective_n = n if degenerate else p * (1 - p) / variance
     if method == "wilson":
+        if p in (0.0, 1.0):  # as documented: no design information at p̂ = 0 or 1, use Clopper–Pearson
+            return _clopper_pearson(p, n, level)
         q = quantile(level, df)
         q2n = q * q / effective_n
         centre = (p + q2n / 2) / (1 + q2n)
         half = q / (1 + q2n) * math.sqrt(p * (1 - p) / effective_n + q2n / (4 * effective_n))
-        return centre - half, centre + half
+        return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))  # no rounding past p̂ or [0, 1]
     if method == "korn-graubard":
         alpha = 1 - level
         if design_df > 0 and n > 1:

@@ -7,11 +7,13 @@ from flask import Flask
 from . import (
     admin,
     auth,
+    callbacks,
     cati,
     errors,
     filters,
     frames,
     home,
+    issues,
     jobs,
     main,
     navigation,
@@ -19,11 +21,13 @@ from . import (
     questionnaires,
     rounds,
     security,
+    verification,
 )
 
 
 def init_web(app: Flask) -> None:
-    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp):
+    for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp,
+                      issues.bp, verification.bp, callbacks.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, format_percent, gettext
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale, gettext
 
 
 def local_time(value: datetime | str | None, fmt: str = "yyyy-MM-dd HH:mm:ss") -> str:
@@ -31,6 +31,19 @@ def localised(message) -> str:
     return text % params if params else text
 
 
+def local_name(thing) -> str:
+    """A department's, region's or indicator's name in the reader's language ("—" for none)."""
+    if thing is None:
+        return "—"
+    english = str(get_locale() or "").startswith("en")
+    return (thing.name_en if english else thing.name_zh) or thing.name_zh
+
+
+def without(mapping, *keys: str) -> dict:
+    """Query arguments without some keys (a page link keeps the filters, not the page)."""
+    return {k: v for k, v in dict(mapping).items() if k not in keys}
+
+
 def init_filters(app: Flask) -> None:
-    for f in (local_time, number, percent, localised):
+    for f in (local_time, number, percent, localised, local_name, without):
         app.add_template_filter(f)

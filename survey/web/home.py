@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..services import dashboard, fieldwork, rounds
@@ -39,14 +39,14 @@ def caller():
                            today=fieldwork.caller_today(me))
 
 
-@bp.get("/verification/")
+@bp.get("/verifier/")
 def verifier():
-    return render_template("home/verifier.html")
+    return redirect(url_for("verification.index"))
 
 
 @bp.get("/department/")
 def department():
-    return render_template("home/department.html", department=current_user.department)
+    return redirect(url_for("issues.index"))
 
 
 @bp.get("/leader/")

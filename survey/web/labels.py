@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import N_
+
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "coordinator": _l("Survey coordinator"),
@@ -36,7 +38,26 @@ QUESTION_TYPE_LABELS = {
     "text": _l("Open text"), "number": _l("Number"),
 }
 
+# Verification outcomes and selection rules (marked N_: templates translate them with _()).
+OUTCOME_LABELS = {
+    "confirmed": N_("confirmed"), "discrepancy": N_("discrepancy"), "falsified": N_("falsified"),
+    "unreachable": N_("unreachable"), "not_fixed": N_("not fixed"),
+}
+RULE_LABELS = {"floor": N_("random floor"), "risk": N_("risk-targeted"), "doubtful": N_("doubtful"),
+               "share": N_("share of rectified"), "cluster": N_("largest cluster")}
+
+SIGNAL_LABELS = {
+    "short_interview": N_("too short"), "overlap": N_("overlapping"), "no_dial": N_("no matching dial"),
+    "fast_questions": N_("fast questions"), "fast_pace": N_("fast pace"), "straight_lining": N_("straight-lining"),
+    "short_gap": N_("short gaps"), "many_dont_know": N_("many don't know"), "item_nonresponse": N_("item nonresponse"),
+    "coached_answers": N_("coached answers"), "caller_fast_pace": N_("caller's pace"),
+    "answer_distribution": N_("answers unlike peers"), "refusal_rate": N_("refusal rate"),
+    "ineligible_rate": N_("ineligible rate"),
+}
+
 
 def label_globals() -> dict:
     return {"role_labels": ROLE_LABELS, "field_labels": FIELD_LABELS, "variable_labels": VARIABLE_LABELS,
-            "method_labels": METHOD_LABELS, "status_labels": STATUS_LABELS, "type_labels": QUESTION_TYPE_LABELS}
+            "method_labels": METHOD_LABELS, "outcome_labels": OUTCOME_LABELS, "rule_labels": RULE_LABELS,
+            "signal_labels": SIGNAL_LABELS,
+            "status_labels": STATUS_LABELS, "type_labels": QUESTION_TYPE_LABELS}

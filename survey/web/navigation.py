@@ -20,8 +20,9 @@ NAV = (
     ("rounds.index", _l("Rounds")),
     ("home.supervisor", _l("Fieldwork")),
     ("home.caller", _l("My calls")),
-    ("home.verifier", _l("Verification")),
-    ("home.department", _l("Our issues")),
+    ("callbacks.index", _l("Call-backs")),
+    ("issues.index", _l("Issues")),
+    ("verification.index", _l("Verification")),
     ("home.leader", _l("Reports")),
 )
 

@@ -43,6 +43,7 @@ def roles(*names: str, rows: str = "") -> Rule:
 PHONE_VIEWERS = frozenset({"admin", "coordinator"})
 
 ANYONE = Rule(PUBLIC)
+DEPARTMENT_ROWS = "a department liaison sees and acts on its own department's issues only"
 SIGNED = Rule(SIGNED_IN)
 
 POLICY: dict[str, Rule] = {
@@ -105,6 +106,23 @@ POLICY: dict[str, Rule] = {
     "questionnaires.preview": roles("coordinator", "supervisor", "caller"),
     "questionnaires.compare": roles("coordinator", "leader"),
     "questionnaires.scales": roles("coordinator"),
+    "issues.index": roles("coordinator", "supervisor", "department", rows=DEPARTMENT_ROWS),
+    "issues.detail": roles("coordinator", "supervisor", "department", rows=DEPARTMENT_ROWS),
+    "issues.move": roles("coordinator", "department", rows=DEPARTMENT_ROWS + "; the transition table says who"),
+    "issues.attachment": roles("coordinator", "supervisor", "department", "verifier", rows=DEPARTMENT_ROWS),
+    "issues.clusters": roles("coordinator", "supervisor", "department", rows=DEPARTMENT_ROWS),
+    "issues.rules": roles("coordinator"),
+    "issues.rule_delete": roles("coordinator"),
+    "issues.scorecard": roles("coordinator", "supervisor", "leader", "department"),
+    "verification.index": roles("verifier", "supervisor", "coordinator"),
+    "verification.task": roles("verifier", "supervisor", "coordinator"),
+    "verification.phone": roles("verifier", rows="open tasks only; audited"),
+    "verification.record": roles("verifier"),
+    "verification.select_for": roles("coordinator", "supervisor"),
+    "callbacks.index": roles("caller"),
+    "callbacks.detail": roles("caller", rows="the number masked"),
+    "callbacks.phone_clear": roles("caller", rows="open call-backs only; audited"),
+    "callbacks.record_callback": roles("caller"),
     "questionnaires.indicators": roles("coordinator"),
 }
 

@@ -70,14 +70,14 @@ def test_loading_again_puts_back_edited_seed_values_and_keeps_other_rows(db):
 def test_progress_is_reported_step_by_step_to_the_end(db):
     steps = []
     load_demo(progress=lambda done, total, message="": steps.append((done, total)))
-    assert steps[0] == (0, 5) and steps[-1] == (5, 5)
+    assert steps[0] == (0, 6) and steps[-1] == (6, 6)
     assert [d for d, _ in steps] == sorted(d for d, _ in steps)
 
 
 def test_cli_seed_demo_loads_the_city(app, db):
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
-    assert "[5/5] done" in result.output
+    assert "[6/6] done" in result.output
     assert db.session.scalar(select(func.count()).select_from(Region)) == 7
 
 

@@ -25,7 +25,7 @@ def demo_questionnaire(db) -> Questionnaire:
 
 def test_the_demo_questionnaire_is_loaded_frozen_and_clean(demo_questionnaire):
     assert demo_questionnaire.frozen and demo_questionnaire.version == 1
-    assert len(demo_questionnaire.questions) == 27
+    assert len(demo_questionnaire.questions) == 28
     assert questionnaires.problems(demo_questionnaire) == []
     load_demo()
     assert len(questionnaires.list_questionnaires()) == 1  # loading again changes nothing

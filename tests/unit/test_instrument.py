@@ -229,7 +229,7 @@ def test_moving_a_question_is_reported_once():
     old, new = demo(), demo()
     new.questions.insert(0, new.questions.pop(-1))
     moved = [c.message for c in diff(old, new) if c.kind == "moved"]
-    assert moved == ["question fix moved from position 27 to 1"]
+    assert moved == ["question recontact moved from position 28 to 1"]
 
 
 def test_comparability_follows_what_respondents_hear():

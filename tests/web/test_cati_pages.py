@@ -14,9 +14,10 @@ from ..services.test_rounds import frame  # noqa: F401
 ALL_DAY = {"windows": [["00:00", "24:00"]]}
 
 
-def fielding_round(frame):  # noqa: F811
+def fielding_round(frame, design: dict | None = None):  # noqa: F811
     coordinator = make_user("coordinator")
-    round_ = rounds.create_round("第一轮", frame.id, {"strata": ["region"], "target": 60, "completion_rate": 0.5},
+    design = design or {"strata": ["region"], "target": 60, "completion_rate": 0.5}
+    round_ = rounds.create_round("第一轮", frame.id, design,
                                  by=coordinator, questionnaire_id=questionnaires.list_questionnaires()[0].id)
     rounds.draw(round_.id, seed=3)
     lifecycle.change_status(round_.id, "fielding", by=coordinator)

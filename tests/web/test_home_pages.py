@@ -14,5 +14,5 @@ def test_coordinator_home_summarises_the_reference_data(as_role, db):
 
 def test_department_home_names_the_liaisons_department(as_role):
     liaison = as_role("department")
-    page = liaison.get("/department/").get_data(as_text=True)
+    page = liaison.get("/department/", follow_redirects=True).get_data(as_text=True)
     assert f"<h1>{liaison.user.department.name_zh} 问题诉求</h1>" in page

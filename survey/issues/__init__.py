@@ -1,0 +1,1 @@
+"""Complaints (pure): text normalisation and segmentation, keyword routing, near-duplicate clusters, deadlines."""
