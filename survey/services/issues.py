@@ -46,6 +46,7 @@ from .frames import vault
 
 CALLBACK_WITHIN = timedelta(days=3)  # DOMAIN.md: the call-back comes within 3 days of the fix
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+OTHER_CATEGORY = "其他"  # an open complaint that no rule routes (categories are Chinese, like the rules')
 ATTACHMENT_TYPES = ("image/jpeg", "image/png", "application/pdf", "text/plain")
 
 
@@ -75,6 +76,7 @@ def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | No
         .where(Interview.id.in_({c.interview_id for c in complaints}))).all())
     rules = _rules()
     indicators = {i.id: (i.code, i.department_id) for i in db.session.scalars(select(Indicator))}
+    names = dict(db.session.execute(select(Indicator.code, Indicator.name_zh)).all())
     department_codes = dict(db.session.execute(select(Department.code, Department.id)).all())
     auto = {r.id for r in db.session.scalars(select(IssueRule).where(IssueRule.active, IssueRule.auto_assign))}
     made: list[Issue] = []
@@ -84,10 +86,12 @@ def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | No
         code, indicator_department = indicators.get(complaint.indicator_id, (None, None))
         fallback = next((c for c, i in department_codes.items() if i == indicator_department), None)
         routed = routing.route(body, code, rules, indicator_department=fallback, tokens=words)
+        # No rule matched: the category is the indicator's name (or "other"), in words a reader knows.
+        category = routed.category if routed.rule_id is not None else names.get(code, OTHER_CATEGORY)
         issue = Issue(round_id=complaint.round_id, interview_id=complaint.interview_id,
                       complaint_id=complaint.complaint_id, indicator_id=complaint.indicator_id,
-                      region_id=regions.get(complaint.interview_id), text=body, tokens=words,
-                      category=routed.category[:60], department_id=department_codes.get(routed.department),
+                      region_id=regions.get(complaint.interview_id), text=complaint.text.strip(), tokens=words,
+                      category=category[:60], department_id=department_codes.get(routed.department),
                       urgency=routed.urgency, rule_id=routed.rule_id, recontact=complaint.recontact,
                       status="new", created_at=now)
         db.session.add(issue)

@@ -94,7 +94,8 @@ def load_records(round_id: int) -> Loaded:
             needed_seconds=sum(SECONDS_NEEDED.get(by_code[c].type, 5.0) for c in applicable),
             question_seconds={k: float(v) for k, v in seconds.items() if isinstance(v, int | float)},
             ratings=ratings, asked=len(applicable),
-            unanswered=sum(1 for c in applicable if answers.get(c) in (None, "", [])),
+            # Item nonresponse counts required questions only: an optional "why?" left empty is no signal.
+            unanswered=sum(1 for c in applicable if by_code[c].required and answers.get(c) in (None, "", [])),
             dialled=(row.case_id, row.caller_id) in dialled))
     return Loaded(interviews, _callers(round_id))
 
