@@ -105,11 +105,18 @@ def matches(keyword: str, words: Sequence[str], text: str, *, loose: bool = Fals
 
     ``loose``: as a substring of ``text`` in any case (urgent rules).
     """
+    return _hit(keyword, frozenset(words), _SEP.join(words), text, loose)
+
+
+_SEP = "\x00"  # joins the words: a keyword (never containing it) found in the join lies inside one word
+
+
+def _hit(keyword: str, word_set: frozenset[str], joined: str, text: str, loose: bool) -> bool:
     folded, one_word = _folded(keyword)
     if not folded:
         return False
     if one_word and not loose:
-        return any(word == folded or (len(folded) > 1 and folded in word) for word in words)
+        return folded in word_set if len(folded) == 1 else folded in joined
     return folded in text
 
 
@@ -123,13 +130,14 @@ def route(text: str, indicator: str | None, rules: Sequence[KeywordRule], *, ind
     """Category, department and urgency of one complaint (``tokens``: its ``tokens()``, if already computed)."""
     words = segment(text) if tokens is None else [word.casefold() for word in tokens]
     flat = normalise(text).casefold()
+    word_set, joined = frozenset(words), _SEP.join(words)
     decided: tuple[KeywordRule, tuple[str, ...]] | None = None
     urgent_hits: tuple[str, ...] = ()
     for rule in _ordered(rules):
         if rule.indicator is not None and rule.indicator != indicator:
             continue
         loose = rule.urgency == "urgent"
-        hits = tuple(keyword for keyword in rule.keywords if matches(keyword, words, flat, loose=loose))
+        hits = tuple(keyword for keyword in rule.keywords if _hit(keyword, word_set, joined, flat, loose))
         if not hits:
             continue
         if decided is None:

@@ -43,8 +43,12 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
                                                          Interview.status == "received")).all()
     complaints, signals, updates, consent = [], [], [], {}
     now = utcnow()
+    versions: dict[int, tuple] = {}  # one look-up per questionnaire version in the batch
     for interview in waiting:
-        instrument, ids = questionnaires.frozen(interview.questionnaire_id)
+        if interview.questionnaire_id not in versions:
+            versions[interview.questionnaire_id] = (*questionnaires.frozen(interview.questionnaire_id),
+                                                    questionnaires.frozen_indicator_ids(interview.questionnaire_id))
+        instrument, ids, indicator_ids = versions[interview.questionnaire_id]
         answers = (interview.payload or {}).get("answers", {})
         result = process_answers(instrument, answers, duration_seconds=interview.duration_seconds,
                                  applicable=answer_checks.check(instrument, answers).applicable)
@@ -52,8 +56,7 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         updates.append({"interview_id": interview.id, "scores": result.scores, "satisfied": result.satisfied,
                         "processed_at": now})
         complaints += [{"interview_id": interview.id, "round_id": interview.round_id, "question_id": ids[code][0],
-                        "indicator_id": questionnaires.frozen_indicator_ids(interview.questionnaire_id).get(
-                            indicator or ""), "kind": kind, "text": text}
+                        "indicator_id": indicator_ids.get(indicator or ""), "kind": kind, "text": text}
                        for code, indicator, text, kind in result.complaints]
         signals += [{"interview_id": interview.id, "round_id": interview.round_id, "caller_id": interview.caller_id,
                      "kind": kind, "value": value} for kind, value in result.signals.items()]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..errors import InvalidState, NotFound, ValidationError
 from ..extensions import db
@@ -65,7 +65,8 @@ class NewComplaint:
 def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | None = None) -> int:
     """Turn stored complaints into issues: routed, clustered, auto-assigned where a rule says so.
 
-    Runs in the caller's transaction (interview processing): nothing is committed here.
+    Runs in the caller's transaction (interview processing): nothing is committed here. Bulk, like the
+    processing around it: rows are built in Python and written with one statement per table.
     """
     if not complaints:
         return 0
@@ -74,75 +75,107 @@ def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | No
         select(Interview.id, FrameUnit.region_id).join(Case, Case.id == Interview.case_id)
         .join(FrameUnit, FrameUnit.id == Case.frame_unit_id)
         .where(Interview.id.in_({c.interview_id for c in complaints}))).all())
-    rules = _rules()
-    indicators = {i.id: (i.code, i.department_id) for i in db.session.scalars(select(Indicator))}
-    names = dict(db.session.execute(select(Indicator.code, Indicator.name_zh)).all())
-    department_codes = dict(db.session.execute(select(Department.code, Department.id)).all())
-    auto = {r.id for r in db.session.scalars(select(IssueRule).where(IssueRule.active, IssueRule.auto_assign))}
-    made: list[Issue] = []
+    reference = _reference()
+    rows: list[dict[str, Any]] = []
     for complaint in complaints:
         body = normalise(complaint.text)
         words = tokens(body)
-        code, indicator_department = indicators.get(complaint.indicator_id, (None, None))
-        fallback = next((c for c, i in department_codes.items() if i == indicator_department), None)
-        routed = routing.route(body, code, rules, indicator_department=fallback, tokens=words)
+        code, department = reference.indicators.get(complaint.indicator_id, (None, None, None))[:2]
+        routed = routing.route(body, code, reference.rules, indicator_department=department, tokens=words)
         # No rule matched: the category is the indicator's name (or "other"), in words a reader knows.
-        category = routed.category if routed.rule_id is not None else names.get(code, OTHER_CATEGORY)
-        issue = Issue(round_id=complaint.round_id, interview_id=complaint.interview_id,
-                      complaint_id=complaint.complaint_id, indicator_id=complaint.indicator_id,
-                      region_id=regions.get(complaint.interview_id), text=complaint.text.strip(), tokens=words,
-                      category=category[:60], department_id=department_codes.get(routed.department),
-                      urgency=routed.urgency, rule_id=routed.rule_id, recontact=complaint.recontact,
-                      status="new", created_at=now)
-        db.session.add(issue)
-        made.append(issue)
-    _cluster(made)
-    db.session.flush()
-    events = [{"issue_id": i.id, "at": now, "actor": SYSTEM, "from_status": None, "to_status": "new",
-               "note": "", "details": {"rule_id": i.rule_id}} for i in made]
-    db.session.execute(insert(IssueEvent), events)
-    for issue in made:
-        if issue.rule_id in auto and issue.department_id is not None:
+        category = routed.category if routed.rule_id is not None else \
+            reference.indicators.get(complaint.indicator_id, (None, None, OTHER_CATEGORY))[2]
+        rows.append({"round_id": complaint.round_id, "interview_id": complaint.interview_id,
+                     "complaint_id": complaint.complaint_id, "indicator_id": complaint.indicator_id,
+                     "region_id": regions.get(complaint.interview_id), "text": complaint.text.strip(),
+                     "tokens": words, "category": category[:60],
+                     "department_id": reference.department_ids.get(routed.department), "urgency": routed.urgency,
+                     "rule_id": routed.rule_id, "cluster_id": None, "status": "new", "deadline": None,
+                     "recontact": complaint.recontact, "evidence": "", "doubtful": [], "reopened": 0,
+                     "created_at": now})
+    _cluster(rows)
+    ids = dict(db.session.execute(insert(Issue).returning(Issue.complaint_id, Issue.id), rows).all())
+    db.session.execute(insert(IssueEvent), [
+        {"issue_id": ids[r["complaint_id"]], "at": now, "user_id": None, "actor": SYSTEM, "from_status": None,
+         "to_status": "new", "note": "", "details": {"rule_id": r["rule_id"]}} for r in rows])
+    for row in rows:
+        if row["rule_id"] in reference.auto_assign and row["department_id"] is not None:
+            issue = db.session.get(Issue, ids[row["complaint_id"]])
             _apply(issue, "assigned", actor=None, change=Change(department_id=issue.department_id,
                                                                urgency=issue.urgency), now=now, system=True)
-    return len(made)
+    return len(rows)
 
 
-def _rules() -> list[routing.KeywordRule]:
-    rows = db.session.scalars(select(IssueRule).where(IssueRule.active).order_by(IssueRule.position, IssueRule.id))
-    codes = dict(db.session.execute(select(Department.id, Department.code)).all())
-    indicator_codes = dict(db.session.execute(select(Indicator.id, Indicator.code)).all())
-    rules = []
+@dataclass(frozen=True)
+class _Reference:
+    rules: list[routing.KeywordRule]
+    auto_assign: frozenset[int]
+    indicators: dict[int, tuple[str, str | None, str]]  # id → code, its department's code, Chinese name
+    department_ids: dict[str, int]
+
+
+_RULES: dict[tuple, tuple[list[routing.KeywordRule], frozenset[int]]] = {}
+
+
+def _reference() -> _Reference:
+    """Rules (cached per process until one is added, edited or deleted), indicators and departments."""
+    departments = dict(db.session.execute(select(Department.id, Department.code)).all())
+    indicators = {row.id: (row.code, departments.get(row.department_id), row.name_zh)
+                  for row in db.session.execute(select(Indicator.id, Indicator.code, Indicator.department_id,
+                                                       Indicator.name_zh))}
+    stamp = tuple(db.session.execute(select(func.count(), func.max(IssueRule.updated_at),
+                                            func.max(IssueRule.id))).one())
+    key = (str(db.engine.url), stamp)
+    if key not in _RULES:
+        codes = {i: code for i, (code, _d, _n) in indicators.items()}
+        rows = db.session.scalars(select(IssueRule).where(IssueRule.active)
+                                  .order_by(IssueRule.position, IssueRule.id)).all()
+        _RULES.clear()  # only the current version is worth keeping
+        _RULES[key] = ([routing.KeywordRule(keywords=tuple(row.keywords), category=row.category,
+                                            department=departments.get(row.department_id), urgency=row.urgency,
+                                            indicator=codes.get(row.indicator_id), position=row.position, id=row.id)
+                        for row in rows], frozenset(row.id for row in rows if row.auto_assign))
+    rules, auto = _RULES[key]
+    return _Reference(rules, auto, indicators, {code: i for i, code in departments.items()})
+
+
+def _cluster(rows: list[dict[str, Any]]) -> None:
+    """Put each new issue in the cluster of its near-duplicates (same round, district and category), and
+    mark it doubtful when the previous round had the same complaint reported fixed."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        rules.append(routing.KeywordRule(keywords=tuple(row.keywords), category=row.category,
-                                         department=codes.get(row.department_id), urgency=row.urgency,
-                                         indicator=indicator_codes.get(row.indicator_id), position=row.position,
-                                         id=row.id))
-    return rules
-
-
-def _cluster(made: list[Issue]) -> None:
-    """Put each new issue in the cluster of its near-duplicates (same round, district and category)."""
-    groups: dict[tuple, list[Issue]] = defaultdict(list)
-    for issue in made:
-        groups[(issue.round_id, issue.region_id, issue.category)].append(issue)
+        groups[(row["round_id"], row["region_id"], row["category"])].append(row)
+    previous = dict(db.session.execute(select(Round.id, Round.previous_id).where(
+        Round.id.in_({r["round_id"] for r in rows}))).all())
+    grown: dict[int, int] = defaultdict(int)
+    repeated: set[int] = set()
+    table = IssueCluster.__table__
     for (round_id, region_id, category), members in sorted(groups.items(), key=lambda g: repr(g[0])):
         _lock_group(round_id, region_id, category)
-        existing = list(db.session.scalars(select(IssueCluster).where(
-            IssueCluster.round_id == round_id, IssueCluster.region_id.is_(region_id) if region_id is None
-            else IssueCluster.region_id == region_id, IssueCluster.category == category).order_by(IssueCluster.id)))
-        for issue in members:
-            found = clustering.assign(issue.tokens, [(c.id, c.tokens) for c in existing])
-            cluster = next((c for c in existing if c.id == found), None) if found is not None else None
-            if cluster is None:
-                cluster = IssueCluster(round_id=round_id, region_id=region_id, category=category,
-                                       label=issue.text, tokens=issue.tokens, size=0)
-                db.session.add(cluster)
-                db.session.flush()
-                existing.append(cluster)
-            cluster.size += 1
-            issue.cluster_id = cluster.id
-            _mark_repeat(issue)
+        same_region = table.c.region_id.is_(None) if region_id is None else table.c.region_id == region_id
+        existing = [tuple(r) for r in db.session.execute(select(table.c.id, table.c.tokens).where(
+            table.c.round_id == round_id, same_region, table.c.category == category).order_by(table.c.id))]
+        fixed = [] if previous.get(round_id) is None else [tuple(r) for r in db.session.execute(
+            select(Issue.id, Issue.tokens).where(Issue.round_id == previous[round_id], Issue.region_id == region_id,
+                                                 Issue.category == category, Issue.rectified_at.is_not(None)))]
+        for row in members:
+            found = clustering.assign(row["tokens"], existing)
+            if found is None:
+                found = db.session.execute(insert(table).returning(table.c.id), {
+                    "round_id": round_id, "region_id": region_id, "category": category, "label": row["text"],
+                    "tokens": row["tokens"], "size": 0}).scalar_one()
+                existing.append((found, row["tokens"]))
+            row["cluster_id"] = found
+            grown[found] += 1
+            match = clustering.assign(row["tokens"], fixed) if fixed else None
+            if match is not None:
+                row["doubtful"] = ["repeat_complaint"]
+                repeated.add(match)
+    db.session.execute(update(table).where(table.c.id == bindparam("cluster")).values(
+        size=table.c.size + bindparam("more")), [{"cluster": c, "more": n} for c, n in grown.items()])
+    for issue in db.session.scalars(select(Issue).where(Issue.id.in_(repeated))):
+        if "repeat_complaint" not in issue.doubtful:
+            issue.doubtful = [*issue.doubtful, "repeat_complaint"]
 
 
 def _lock_group(round_id: int, region_id: int | None, category: str) -> None:
@@ -150,22 +183,6 @@ def _lock_group(round_id: int, region_id: int | None, category: str) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(f"{round_id}|{region_id}|{category}".encode())
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
-def _mark_repeat(issue: Issue) -> None:
-    """The same complaint again next round, after it was reported fixed: doubtful, spot-check it."""
-    previous = db.session.scalar(select(Round.previous_id).where(Round.id == issue.round_id))
-    if previous is None:
-        return
-    fixed = db.session.execute(select(Issue.id, Issue.tokens).where(
-        Issue.round_id == previous, Issue.region_id == issue.region_id, Issue.category == issue.category,
-        Issue.rectified_at.is_not(None))).all()
-    match = clustering.assign(issue.tokens, [(row.id, row.tokens) for row in fixed])
-    if match is not None:
-        issue.doubtful = [*issue.doubtful, "repeat_complaint"]
-        for row in db.session.scalars(select(Issue).where(Issue.id == match)):
-            if "repeat_complaint" not in row.doubtful:
-                row.doubtful = [*row.doubtful, "repeat_complaint"]
 
 
 # --- reading ----------------------------------------------------------------------------------------
