@@ -102,7 +102,7 @@ def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | No
     for row in rows:
         if row["rule_id"] in reference.auto_assign and row["department_id"] is not None:
             issue = db.session.get(Issue, ids[row["complaint_id"]])
-            _apply(issue, "assigned", actor=None, change=Change(department_id=issue.department_id,
+            apply_change(issue, "assigned", actor=None, change=Change(department_id=issue.department_id,
                                                                urgency=issue.urgency), now=now, system=True)
     return len(rows)
 
@@ -294,14 +294,14 @@ def move(issue_id: int, to: str, *, by: User | None, change: Change | None = Non
     """Move an issue if the table allows it, with what follows by itself; one transaction."""
     now = now or utcnow()
     issue = load(issue_id, None if system else by)
-    event = _apply(issue, to, actor=by, change=change or Change(), now=now, system=system)
+    event = apply_change(issue, to, actor=by, change=change or Change(), now=now, system=system)
     for name, content_type, data in attachments:
         _attach(issue, event, name, content_type, data, by)
     db.session.commit()
     return issue
 
 
-def _apply(issue: Issue, to: str, *, actor: User | None, change: Change, now: datetime,
+def apply_change(issue: Issue, to: str, *, actor: User | None, change: Change, now: datetime,
            system: bool = False) -> IssueEvent:
     who = Actor(SYSTEM) if system else actor_of(actor)
     transition = workflow.check(state_of(issue), to, who, change, now)
@@ -341,15 +341,15 @@ def _follow(issue: Issue, to: str, now: datetime) -> None:
     """What happens by itself after a change (the table's "system" rows)."""
     if to == "rectified":
         if issue.recontact:
-            _apply(issue, "awaiting_callback", actor=None, change=Change(), now=now, system=True)
+            apply_change(issue, "awaiting_callback", actor=None, change=Change(), now=now, system=True)
             db.session.add(Callback(issue_id=issue.id, round_id=issue.round_id, interview_id=issue.interview_id,
                                     due_at=now + CALLBACK_WITHIN, created_at=now))
         else:
-            _apply(issue, "reviewed", actor=None, change=Change(), now=now, system=True)
+            apply_change(issue, "reviewed", actor=None, change=Change(), now=now, system=True)
     elif to == "reviewed" and issue.callback_solved is False:
         if "callback_not_solved" not in issue.doubtful:
             issue.doubtful = [*issue.doubtful, "callback_not_solved"]
-        _apply(issue, "reopened", actor=None, change=Change(reason=N_("call-back: the problem is not solved")),
+        apply_change(issue, "reopened", actor=None, change=Change(reason=N_("call-back: the problem is not solved")),
                now=now, system=True)
 
 
@@ -416,7 +416,7 @@ def record_callback(callback_id: int, caller: User, *, solved: bool | None, sati
         raise InvalidState(N_("this call-back is already done"))
     issue = db.session.get(Issue, found.issue_id)
     change = Change(solved=solved, satisfied=satisfied, unreachable=unreachable, reason=note)
-    _apply(issue, "reviewed", actor=caller, change=change, now=now)
+    apply_change(issue, "reviewed", actor=caller, change=change, now=now)
     found.status, found.caller_id, found.done_at = "done", caller.id, now
     found.solved, found.satisfied, found.unreachable = issue.callback_solved, issue.callback_satisfied, unreachable
     found.note = note.strip()[:2000]

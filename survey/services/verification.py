@@ -197,7 +197,7 @@ def select_issues(round_id: int, *, by: User, seed: int, share: float = 0.20, to
     by_id = {i.id: i for i in reviewed}
     for pick in picks:
         issue = by_id[pick.target_id]
-        issues._apply(issue, "spot_check", actor=None, change=Change(), now=now, system=True)
+        issues.apply_change(issue, "spot_check", actor=None, change=Change(), now=now, system=True)
         db.session.add(Verification(round_id=round_id, run_id=run.id, kind="issue", issue_id=issue.id,
                                     rule=pick.rule, reasons=_reasons(pick), created_at=now))
         run.picked += 1
@@ -263,11 +263,11 @@ def record(verification_id: int, verifier: User, *, outcome: str, evidence: str 
     elif found.kind == "issue":
         issue = db.session.get(Issue, found.issue_id)
         if outcome == "confirmed":
-            issues._apply(issue, "verified", actor=verifier, change=Change(evidence=evidence), now=now)
+            issues.apply_change(issue, "verified", actor=verifier, change=Change(evidence=evidence), now=now)
         else:
             if "spot_check_failed" not in issue.doubtful:
                 issue.doubtful = [*issue.doubtful, "spot_check_failed"]
-            issues._apply(issue, "reopened", actor=None, now=now, system=True,
+            issues.apply_change(issue, "reopened", actor=None, now=now, system=True,
                           change=Change(reason=evidence or N_("spot check: the problem is not fixed")))
     audit.record("verification.recorded", actor=verifier, target=found, outcome=outcome)
     db.session.commit()

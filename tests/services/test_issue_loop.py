@@ -223,3 +223,58 @@ def test_overdue_issues_stand_out(complaint):
     assert issues.counts_by_status(health, now=MONDAY + timedelta(days=1))["overdue"] == 1
     rows, _total = issues.visible(coordinator, issues.IssueFilter(overdue=True), now=MONDAY + timedelta(days=1))
     assert [r.id for r in rows] == [complaint.id]
+
+
+def valid_change(frm: str, to: str) -> tuple[IssueState, Change]:
+    """An issue state and a change that meet the guards of the table's row ``frm → to``."""
+    consent = (frm, to) != ("rectified", "reviewed")
+    state = IssueState(status=frm, department_id=1, assigned_at=MONDAY, recontact=consent)
+    return state, Change(reason="理由", evidence="整改情况", department_id=1, urgency="normal", solved=True,
+                         satisfied=True)
+
+
+@pytest.mark.parametrize(("frm", "to"), sorted(TRANSITIONS))
+def test_every_row_of_the_table_is_allowed_to_its_roles_and_refused_to_the_others(frm, to):
+    state, change = valid_change(frm, to)
+    transition = TRANSITIONS[(frm, to)]
+    for role in transition.by:
+        actor = Actor(role, department_id=1 if role == "department" else None)
+        assert check(state, to, actor, change, MONDAY) is transition
+    for role in {"coordinator", "department", "caller", "verifier", "leader", "supervisor", SYSTEM} - transition.by:
+        with pytest.raises(InvalidState):
+            check(state, to, Actor(role, department_id=1), change, MONDAY)
+
+
+def test_a_spot_check_passes_to_closure_or_fails_to_a_reopening(fielding, callers, db):  # noqa: F811
+    from survey.models import Verification
+    from survey.services import verification
+
+    for n, text in enumerate(["小区门口路灯坏了", "医院挂号排队太久"]):
+        interview_with(fielding, callers[n], {"fix": text}, f"s{n}" * 16)
+    coordinator, verifier = make_user("coordinator"), make_user("verifier")
+    rows = db.session.scalars(select(Issue).order_by(Issue.id)).all()
+    for issue in rows:
+        liaison_user = make_user("department", department=db.session.get(Department, issue.department_id).code)
+        issues.move(issue.id, "assigned", by=coordinator, now=MONDAY,
+                    change=Change(department_id=issue.department_id, urgency="normal"))
+        issues.move(issue.id, "rectified", by=liaison_user, now=MONDAY, change=Change(evidence="已整改"))
+        assert issue.status == "reviewed"  # no consent: straight to review
+    with pytest.raises(InvalidState, match="by itself"):
+        issues.move(rows[0].id, "spot_check", by=coordinator)
+    run = verification.select_issues(fielding.id, by=coordinator, seed=1, share=1.0)
+    assert run.picked == 2 and {i.status for i in rows} == {"spot_check"}
+    with pytest.raises(InvalidState, match="cannot become"):  # closing before the spot check is done
+        issues.move(rows[0].id, "closed", by=coordinator)
+    checks = db.session.scalars(select(Verification).where(Verification.kind == "issue")
+                                .order_by(Verification.issue_id)).all()
+    verification.record(checks[0].id, verifier, outcome="confirmed")
+    verification.record(checks[1].id, verifier, outcome="not_fixed", evidence="现场查看，问题依旧")
+    assert rows[0].status == "verified" and rows[1].status == "reopened"
+    assert "spot_check_failed" in rows[1].doubtful and rows[1].deadline is not None
+    issues.move(rows[0].id, "closed", by=coordinator)
+    assert rows[0].status == "closed"
+    issues.move(rows[1].id, "assigned", by=coordinator,  # 重办 to another department
+                change=Change(department_id=department_of("hotline").id, urgency="urgent"))
+    assert rows[1].status == "assigned" and rows[1].department_id == department_of("hotline").id
+    with pytest.raises(InvalidState, match="already recorded"):
+        verification.record(checks[0].id, verifier, outcome="confirmed")
