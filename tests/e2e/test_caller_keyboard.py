@@ -53,6 +53,7 @@ def test_an_interview_with_the_keyboard_only(committed_app, live_server, page, c
     page.keyboard.press("Backspace")  # back to the last indicator …
     page.keyboard.press("1")  # … and change the answer
     page.keyboard.press("Enter")  # the closing open question, left empty
+    page.keyboard.press("2")  # a call-back about the complaint? no
     shot(page, "caller-interview-end")
     page.keyboard.press("Enter")  # save
     page.wait_for_url("**/calls/")
@@ -66,7 +67,8 @@ def test_an_interview_with_the_keyboard_only(committed_app, live_server, page, c
             .where(Answer.interview_id == interview.id)).all()}
         assert answers["S1"][2] == 38
         assert answers["healthcare_why"][1] == "看病排队时间太长"
-        assert len(answers) == 15  # 2 screening + 12 indicators + 1 why
+        assert len(answers) == 16  # 2 screening + 12 indicators + 1 why + consent to a call-back
         payload = interview.payload["answers"]
         assert payload["healthcare"] == "dissatisfied" and payload["schooling"] == "fairly_satisfied"
         assert payload["environment"] == "dont_know" and payload["officials_conduct"] == "satisfied"
+        assert payload["recontact"] == "no"
