@@ -281,10 +281,11 @@ def actor_of(user: User | None) -> Actor:
 
 
 def next_steps(issue: Issue, user: User) -> list[tuple[str, workflow.Transition]]:
-    # Call-backs and spot checks have pages of their own: the issue page offers the rest.
-    return [(to, t) for to, t in workflow.next_steps(state_of(issue), actor_of(user))
-            if (issue.status, to) != ("awaiting_callback", "reviewed") and (issue.status, to) != ("spot_check",
-                                                                                                  "verified")]
+    # Call-backs and spot checks have pages of their own: the issue page offers the rest, the way
+    # forward first and sending it back (return, reopen) last.
+    steps = [(to, t) for to, t in workflow.next_steps(state_of(issue), actor_of(user))
+             if (issue.status, to) not in (("awaiting_callback", "reviewed"), ("spot_check", "verified"))]
+    return sorted(steps, key=lambda step: step[0] in ("returned", "reopened"))
 
 
 # --- moving -----------------------------------------------------------------------------------------
