@@ -7,7 +7,6 @@ loads its own department's issues: :func:`load` answers "no such issue" for any 
 
 from __future__ import annotations
 
-import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -118,22 +117,14 @@ class _Reference:
 _RULES: dict[tuple, tuple[list[routing.KeywordRule], frozenset[int]]] = {}
 
 
-_LOOKUPS: dict[str, tuple[float, dict, dict]] = {}
-LOOKUPS_SECONDS = 60.0  # an indicator's new department reaches routing within a minute
-
-
 def _lookups() -> tuple[dict[int, str], dict[int, tuple[str, str | None, str]]]:
-    """Departments and indicators, read at most once a minute per process (they change rarely, and the
-    live path runs once per interview)."""
-    url = str(db.engine.url)
-    cached = _LOOKUPS.get(url)
-    if cached is None or time.monotonic() - cached[0] > LOOKUPS_SECONDS:
-        departments = dict(db.session.execute(select(Department.id, Department.code)).all())
-        indicators = {row.id: (row.code, departments.get(row.department_id), row.name_zh)
-                      for row in db.session.execute(select(Indicator.id, Indicator.code, Indicator.department_id,
-                                                           Indicator.name_zh))}
-        cached = _LOOKUPS[url] = (time.monotonic(), departments, indicators)
-    return cached[1], cached[2]
+    """Departments and indicators. Read every time, not cached: ids differ between databases and after a
+    restore, and an indicator's department may change at any moment (two small queries)."""
+    departments = dict(db.session.execute(select(Department.id, Department.code)).all())
+    indicators = {row.id: (row.code, departments.get(row.department_id), row.name_zh)
+                  for row in db.session.execute(select(Indicator.id, Indicator.code, Indicator.department_id,
+                                                       Indicator.name_zh))}
+    return departments, indicators
 
 
 def _reference() -> _Reference:
