@@ -44,16 +44,19 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The browser tests drive Debian's Chromium (with a CJK font, or Chinese renders as boxes). Installed
-# here when we can (root with apt, as in CI); otherwise say what is missing — those tests then skip,
-# except with CI=true, where a missing browser fails the run.
+# The browser tests drive Debian's Chromium (with a CJK font, or Chinese renders as boxes); PDF reports
+# need Pango. Installed here when we can (root with apt, as in CI); otherwise say what is missing — those
+# tests then skip, except with CI=true, where a missing browser fails the run.
 browser:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi cjk; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi cjk \
+	    && ldconfig -p 2>/dev/null | grep -q libpangoft2; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  (apt-get update -qq -o DPkg::Lock::Timeout=600 && apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
-	    chromium fonts-noto-cjk >/dev/null) || echo "could not install chromium: the browser tests will not run"; \
-	else echo "chromium or a CJK font is missing (Debian: apt-get install chromium fonts-noto-cjk): browser tests skip"; fi
+	    chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
+	    || echo "could not install chromium: the browser tests will not run"; \
+	else echo "chromium, a CJK font or Pango is missing (Debian: apt-get install chromium fonts-noto-cjk" \
+	  "libpango-1.0-0 libpangoft2-1.0-0): browser and PDF tests skip"; fi
 
 bench: setup
 	$(PY) -m benchmarks $(BENCH_ARGS)

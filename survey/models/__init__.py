@@ -17,6 +17,7 @@ from .issues import (
 from .people import LOCALES, ROLES, AuditEvent, LoginFailure, User
 from .questionnaires import QUESTIONNAIRE_STATUSES, Question, Questionnaire, QuestionOption
 from .reference import REGION_LEVELS, Department, Indicator, Region, Scale, ScaleOption
+from .reports import SNAPSHOT_STATUSES, ReportSnapshot
 from .sampling import (
     FRAME_STATUSES,
     IMPORT_STATUSES,
@@ -40,6 +41,7 @@ __all__ = [
     "REGION_LEVELS",
     "ROLES",
     "ROUND_STATUSES",
+    "SNAPSHOT_STATUSES",
     "VERIFICATION_KINDS",
     "Answer",
     "AuditEvent",
@@ -64,6 +66,7 @@ __all__ = [
     "QuestionOption",
     "Questionnaire",
     "Region",
+    "ReportSnapshot",
     "Round",
     "Scale",
     "ScaleOption",

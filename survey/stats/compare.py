@@ -34,7 +34,10 @@ def difference(later: Estimate, earlier: Estimate, *, level: float = 0.95) -> Di
     """``later − earlier`` for estimates from independent samples, with a two-sided z-test."""
     value = later.value - earlier.value
     se = math.sqrt(later.se ** 2 + earlier.se ** 2)
-    z = value / se if se > 0 else (math.nan if value == 0 else math.copysign(math.inf, value))
+    if math.isnan(value) or math.isnan(se):  # an estimate is missing (nobody answered): nothing to test
+        z = math.nan
+    else:
+        z = value / se if se > 0 else (math.nan if value == 0 else math.copysign(math.inf, value))
     p = float(2 * sps.norm.sf(abs(z))) if not math.isnan(z) else math.nan
     q = quantile(level)
     return Difference(value, se, z, p, value - q * se, value + q * se)

@@ -19,11 +19,16 @@ from scipy import stats as sps
 
 from .design import quantile
 
+DEGENERATE = 1e-9  # a share this close to 0 or 1 is 0 or 1
+
 
 def proportion_interval(p: float, variance: float, *, method: str, level: float, df: float | None, n: int,
                         design_df: int) -> tuple[float, float]:
     if n == 0 or math.isnan(p):
         return math.nan, math.nan
+    # Per-stratum sums can leave rounding noise (5.6e-17) where the share is 0 or 1: snap it, so the
+    # degenerate case is recognised instead of dividing noise by p(1 − p).
+    p = 0.0 if abs(p) < DEGENERATE else 1.0 if abs(1 - p) < DEGENERATE else p
     degenerate = variance <= 0 or p in (0.0, 1.0)
     if method == "wald":
         half = quantile(level, df) * math.sqrt(max(variance, 0.0))

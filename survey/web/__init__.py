@@ -19,6 +19,7 @@ from . import (
     navigation,
     policy,
     questionnaires,
+    reports,
     rounds,
     security,
     verification,
@@ -27,7 +28,7 @@ from . import (
 
 def init_web(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp,
-                      issues.bp, verification.bp, callbacks.bp):
+                      issues.bp, verification.bp, callbacks.bp, reports.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

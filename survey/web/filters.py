@@ -39,11 +39,16 @@ def local_name(thing) -> str:
     return (thing.name_en if english else thing.name_zh) or thing.name_zh
 
 
+def fixed(value: float | None, digits: int = 1) -> str:
+    """A figure with a fixed number of decimals ("—" when there is none)."""
+    return "—" if value is None else format_decimal(value, format="#,##0." + "0" * digits)
+
+
 def without(mapping, *keys: str) -> dict:
     """Query arguments without some keys (a page link keeps the filters, not the page)."""
     return {k: v for k, v in dict(mapping).items() if k not in keys}
 
 
 def init_filters(app: Flask) -> None:
-    for f in (local_time, number, percent, localised, local_name, without):
+    for f in (local_time, number, percent, localised, local_name, without, fixed):
         app.add_template_filter(f)

@@ -51,4 +51,4 @@ def department():
 
 @bp.get("/leader/")
 def leader():
-    return render_template("home/leader.html")
+    return redirect(url_for("reports.index"))

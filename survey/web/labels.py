@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import N_
+from ..issues.workflow import STATUS_LABELS as ISSUE_STATUS_LABELS
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -59,5 +60,5 @@ SIGNAL_LABELS = {
 def label_globals() -> dict:
     return {"role_labels": ROLE_LABELS, "field_labels": FIELD_LABELS, "variable_labels": VARIABLE_LABELS,
             "method_labels": METHOD_LABELS, "outcome_labels": OUTCOME_LABELS, "rule_labels": RULE_LABELS,
-            "signal_labels": SIGNAL_LABELS,
+            "signal_labels": SIGNAL_LABELS, "issue_status_labels": ISSUE_STATUS_LABELS,
             "status_labels": STATUS_LABELS, "type_labels": QUESTION_TYPE_LABELS}

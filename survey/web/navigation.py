@@ -23,7 +23,7 @@ NAV = (
     ("callbacks.index", _l("Call-backs")),
     ("issues.index", _l("Issues")),
     ("verification.index", _l("Verification")),
-    ("home.leader", _l("Reports")),
+    ("reports.index", _l("Reports")),
 )
 
 

@@ -43,6 +43,7 @@ def roles(*names: str, rows: str = "") -> Rule:
 PHONE_VIEWERS = frozenset({"admin", "coordinator"})
 
 ANYONE = Rule(PUBLIC)
+REPORT_ROWS = "figures and counts only: no personal data (digit runs in complaint texts masked)"
 DEPARTMENT_ROWS = "a department liaison sees and acts on its own department's issues only"
 SIGNED = Rule(SIGNED_IN)
 
@@ -119,6 +120,12 @@ POLICY: dict[str, Rule] = {
     "verification.phone": roles("verifier", rows="open tasks only; audited"),
     "verification.record": roles("verifier"),
     "verification.select_for": roles("coordinator", "supervisor"),
+    "reports.index": roles("leader", "coordinator", "supervisor", "department"),
+    "reports.round_report": roles("leader", "coordinator", "supervisor", "department", rows=REPORT_ROWS),
+    "reports.build": roles("coordinator"),
+    "reports.xlsx": roles("leader", "coordinator", "supervisor", "department", rows=REPORT_ROWS),
+    "reports.csv": roles("leader", "coordinator", "supervisor", "department", rows=REPORT_ROWS),
+    "reports.pdf": roles("leader", "coordinator", "supervisor", "department", rows=REPORT_ROWS),
     "callbacks.index": roles("caller"),
     "callbacks.detail": roles("caller", rows="the number masked"),
     "callbacks.phone_clear": roles("caller", rows="open call-backs only; audited"),

@@ -211,3 +211,22 @@ def test_bad_designs_are_clear_errors(strata, weights, message):
 def test_fpc_smaller_than_the_sample_is_refused():
     with pytest.raises(ValidationError, match="more respondents"):
         Design(["A", "A", "A"], [1, 1, 1], [2, 2, 2])
+
+
+def test_a_missing_estimate_is_not_a_significant_difference():
+    from survey.stats import difference
+    from survey.stats.design import Estimate
+
+    nobody = Estimate(math.nan, math.nan, math.nan, math.nan, math.nan, 0, ())
+    someone = Estimate(80.0, 2.0, 76.0, 84.0, 1.0, 50, ())
+    assert math.isnan(difference(someone, nobody).p) and math.isnan(difference(nobody, someone).p)
+
+
+def test_a_share_that_is_zero_up_to_rounding_gets_the_exact_interval():
+    from survey.stats.intervals import proportion_interval
+
+    for noise in (5.6e-17, -1e-17):
+        low, high = proportion_interval(noise, 1e-30, method="logit", level=0.95, df=10, n=12, design_df=10)
+        assert low == 0.0 and 0 < high < 0.3  # Clopper–Pearson at 0 of 12, no overflow
+    low, high = proportion_interval(1 - 1e-16, 1e-30, method="logit", level=0.95, df=10, n=12, design_df=10)
+    assert high == 1.0 and 0.7 < low < 1

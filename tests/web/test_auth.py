@@ -119,12 +119,12 @@ def test_english_switch_works_and_is_remembered_for_the_user(client, db):
     user = make_user("leader")
     login(client, user.username)
     client.post("/language", data={"lang": "en", "next": "/leader/"})
-    page = client.get("/leader/").get_data(as_text=True)
+    page = client.get("/leader/", follow_redirects=True).get_data(as_text=True)
     assert "<h1>Satisfaction reports" in page and 'lang="en"' in page
     assert user.locale == "en"
     client.post("/logout")
     login(client, user.username)
-    assert "<h1>Satisfaction reports" in client.get("/leader/").get_data(as_text=True)
+    assert "<h1>Satisfaction reports" in client.get("/leader/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_language_can_be_chosen_before_logging_in(client):
