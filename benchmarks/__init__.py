@@ -12,4 +12,5 @@ SUITES: dict[str, str] = {
     "estimation": "benchmarks.estimation",
     "fieldwork": "benchmarks.fieldwork",
     "pipeline": "benchmarks.pipeline",
+    "reports": "benchmarks.reports",
 }

@@ -35,6 +35,13 @@ class Processed:
     recontact: bool = False
 
 
+def vector(scores: Mapping[str, float | None], satisfied: Mapping[str, int | None], codes: list[str]) -> bytes:
+    """Scores then satisfied, in ``codes`` order, as float64 bytes (NaN: don't know or not asked)."""
+    import numpy as np
+
+    return np.array([scores.get(c) for c in codes] + [satisfied.get(c) for c in codes], dtype=float).tobytes()
+
+
 def process(instrument: Instrument, answers: Mapping[str, Any], *, duration_seconds: float | None = None,
             applicable: list[str] | None = None) -> Processed:
     out = Processed(recontact=answers.get(RECONTACT_QUESTION) == RECONTACT_YES)

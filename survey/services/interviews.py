@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..fieldwork import answers as answer_checks
 from ..fieldwork.processing import process as process_answers
+from ..fieldwork.processing import vector
 from ..i18n import N_
 from ..models import Complaint, Interview, QualitySignal
 from ..models.types import utcnow
@@ -54,7 +55,7 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
                                  applicable=answer_checks.check(instrument, answers).applicable)
         consent[interview.id] = result.recontact
         updates.append({"interview_id": interview.id, "scores": result.scores, "satisfied": result.satisfied,
-                        "processed_at": now})
+                        "vector": vector(result.scores, result.satisfied, list(indicator_ids)), "processed_at": now})
         complaints += [{"interview_id": interview.id, "round_id": interview.round_id, "question_id": ids[code][0],
                         "indicator_id": indicator_ids.get(indicator or ""), "kind": kind, "text": text}
                        for code, indicator, text, kind in result.complaints]
@@ -78,6 +79,7 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
             update(Interview.__table__).where(Interview.__table__.c.id == bindparam("interview_id"),
                                               Interview.__table__.c.status == "received")
             .values(status="processed", scores=bindparam("scores"), satisfied=bindparam("satisfied"),
+                    vector=bindparam("vector"),
                     processed_at=bindparam("processed_at")), updates)
     db.session.commit()
     return {"processed": len(updates), "already": len(interview_ids) - len(updates)}

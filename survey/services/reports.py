@@ -69,32 +69,62 @@ def load_round_data(round_id: int, codes: list[str] | None = None) -> RoundData:
     codes = codes if codes is not None else indicator_codes(round_)
     districts = _district_of()
     rows = db.session.execute(
-        select(Interview.scores, Interview.satisfied, Case.stratum_id, FrameUnit.region_id, FrameUnit.urban,
-               FrameUnit.sex)
+        select(Interview.id, Interview.questionnaire_id, Interview.vector, Case.stratum_id, FrameUnit.region_id,
+               FrameUnit.urban, FrameUnit.sex)
         .join(Case, Case.id == Interview.case_id).join(FrameUnit, FrameUnit.id == Case.frame_unit_id)
         .where(Interview.round_id == round_id, Interview.status == "processed", Interview.outcome == "complete")
         .order_by(Interview.id)).all()
-    nan = float("nan")
-    scores = np.array([[nan if (v := (r[0] or {}).get(c)) is None else v for c in codes] for r in rows],
-                      dtype=float).reshape(len(rows), len(codes))
-    satisfied = np.array([[nan if (v := (r[1] or {}).get(c)) is None else v for c in codes] for r in rows],
-                         dtype=float).reshape(len(rows), len(codes))
+    scores, satisfied = _matrices(round_id, rows, codes)
     strata = db.session.scalars(select(Stratum).where(Stratum.round_id == round_id)).all()
     indicators = {i.code: i for i in db.session.scalars(select(Indicator))}
     units = db.session.scalars(select(Region).where(Region.level != "city").where(Region.parent_id.in_(
         select(Region.id).where(Region.level == "city"))).order_by(Region.position)).all()
     return RoundData(
         round_id=round_.id, name=round_.name,
-        strata=np.array([r[2] for r in rows], dtype=np.int64),
+        strata=np.array([r.stratum_id for r in rows], dtype=np.int64),
         stratum_population={s.id: s.population for s in strata},
         stratum_released={s.id: s.released for s in strata},
-        districts=np.array([districts.get(r[3], "") for r in rows], dtype=object),
+        districts=np.array([districts.get(r.region_id, "") for r in rows], dtype=object),
         scores=scores, satisfied=satisfied,
         indicators=[IndicatorInfo(c, indicators[c].name_zh, indicators[c].name_en, indicators[c].weight)
                     for c in codes],
         district_info=[DistrictInfo(u.code, u.name_zh, u.name_en, u.population, u.urban_share) for u in units],
-        urban=np.array([bool(r[4]) for r in rows], dtype=bool),
-        sex=np.array([r[5] or "" for r in rows], dtype=object))
+        urban=np.array([bool(r.urban) for r in rows], dtype=bool),
+        sex=np.array([r.sex or "" for r in rows], dtype=object))
+
+
+def _matrices(round_id: int, rows, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Respondents × indicators scores and satisfied (NaN: don't know), in ``codes`` order.
+
+    Each questionnaire version's rows come as one block of float64 bytes (``Interview.vector``, in that
+    version's indicator order), mapped onto ``codes``; rows processed before vectors existed are read
+    from their JSON.
+    """
+    n, k = len(rows), len(codes)
+    scores, satisfied = np.full((n, k), np.nan), np.full((n, k), np.nan)
+    column = {c: j for j, c in enumerate(codes)}
+    by_version: dict[int, list[int]] = {}
+    legacy: list[int] = []
+    for i, row in enumerate(rows):
+        (by_version.setdefault(row.questionnaire_id, []) if row.vector is not None else legacy).append(i)
+    for questionnaire_id, positions in by_version.items():
+        own = list(questionnaires.frozen_indicator_ids(questionnaire_id))
+        block = np.frombuffer(b"".join(rows[i].vector for i in positions), dtype=np.float64)
+        block = block.reshape(len(positions), 2 * len(own))
+        index = np.asarray(positions)
+        for j, code in enumerate(own):
+            if code in column:
+                scores[index, column[code]] = block[:, j]
+                satisfied[index, column[code]] = block[:, len(own) + j]
+    if legacy:
+        stored = {interview_id: (score or {}, sat or {}) for interview_id, score, sat in db.session.execute(
+            select(Interview.id, Interview.scores, Interview.satisfied).where(
+                Interview.round_id == round_id, Interview.vector.is_(None), Interview.status == "processed"))}
+        for i in legacy:
+            score, sat = stored[rows[i].id]
+            scores[i] = [np.nan if score.get(c) is None else score[c] for c in codes]
+            satisfied[i] = [np.nan if sat.get(c) is None else sat[c] for c in codes]
+    return scores, satisfied
 
 
 def _district_of() -> dict[int, str]:

@@ -104,3 +104,15 @@ def test_no_phone_number_reaches_a_snapshot(small_round):
     text = json.dumps(small_round.content, ensure_ascii=False)
     assert not re.search(r"(?<![\d.])1[3-9]\d{9}(?![\d.])", text)  # a mobile number, not the digits of a float
     assert reports.mask_digits("请打13812345678联系") == "请打138********联系"
+
+
+def test_interviews_processed_before_score_vectors_existed_give_the_same_figures(small_round, db):
+    from sqlalchemy import update
+
+    db.session.execute(update(Interview).where(Interview.id.in_(select(Interview.id).limit(2))).values(vector=None))
+    db.session.commit()
+    snapshot = ReportSnapshot(round_id=small_round.round_id, settings={"weighting": "nonresponse"})
+    db.session.add(snapshot)
+    db.session.commit()
+    again = reports.build(snapshot.id).content
+    assert again["cells"] == small_round.content["cells"] and again["headline"] == small_round.content["headline"]
