@@ -116,3 +116,30 @@ def test_interviews_processed_before_score_vectors_existed_give_the_same_figures
     db.session.commit()
     again = reports.build(snapshot.id).content
     assert again["cells"] == small_round.content["cells"] and again["headline"] == small_round.content["headline"]
+
+
+def test_the_second_round_reports_its_changes_and_the_trend(small_round, callers, db):  # noqa: F811
+    from survey.services import lifecycle, rounds
+
+    from ..conftest import make_user
+
+    coordinator = make_user("coordinator")
+    second = rounds.copy_round(small_round.round_id, "第二轮", by=coordinator)
+    rounds.draw(second.id, seed=9)
+    lifecycle.change_status(second.id, "fielding", by=coordinator)
+    for n in range(4):  # everybody neutral this time: a fall of 30 points on every indicator
+        case = fieldwork.claim_next(second.id, callers[n % 3], now=EVENING)
+        stored = fieldwork.submit_interview(case.id, callers[n % 3], {"idempotency_key": f"s{n:031d}",
+                                                                      "answers": answers("neutral")},
+                                            now=EVENING).interview
+        interviews.process(stored.id)
+    snapshot = ReportSnapshot(round_id=second.id, settings={"weighting": "nonresponse"})
+    db.session.add(snapshot)
+    db.session.commit()
+    content = reports.build(snapshot.id).content
+    assert content["round"]["previous"]["id"] == small_round.round_id
+    assert [t["round_id"] for t in content["trend"]] == [small_round.round_id, second.id]
+    city = next(r for r in content["changes"] if r["domain"] == "all" and r["measure"] == "composite")
+    assert city["after"] == pytest.approx(60.0) and city["diff"] == pytest.approx(60.0 - city["before"])
+    assert all(r["comparable"] for r in content["changes"])  # the same questionnaire version
+    assert content["headline"]["change_composite"]["diff"] == pytest.approx(city["diff"])
