@@ -184,25 +184,14 @@ def _apply(case: Case, caller: User, outcome: str, now: datetime, *, appointment
 def release_if_run_out(stratum_id: int) -> int:
     """Open the stratum's next replicate when its released numbers are all finished before its target
     completes are reached (a stratum at its target gets no new replicates). Returns numbers released."""
-    stratum = db.session.get(Stratum, stratum_id)
     open_cases = db.session.scalar(select(func.count()).select_from(Case).where(
         Case.stratum_id == stratum_id, Case.released, Case.final_code.is_(None)))
-    if open_cases:
-        return 0
-    completes = db.session.scalar(select(func.count()).select_from(Case).where(
-        Case.stratum_id == stratum_id, Case.final_group == "I"))
-    if completes >= stratum.target:
-        return 0
-    following = db.session.scalar(select(func.min(Case.replicate)).where(Case.stratum_id == stratum_id,
-                                                                         Case.released.is_(False)))
-    if following is None:
-        return 0
-    return _release(stratum, following)
+    return 0 if open_cases else release_replacement(stratum_id)
 
 
 def release_replacement(stratum_id: int) -> int:
-    """Replace a quarantined interview: open the stratum's next replicate if it is now short of its target
-    (released whole, so base weights stay N_h / numbers released). Returns numbers released."""
+    """Open the stratum's next replicate if it is short of its target — also to replace a quarantined
+    interview (released whole, so base weights stay N_h / numbers released). Returns numbers released."""
     stratum = db.session.get(Stratum, stratum_id)
     completes = db.session.scalar(select(func.count()).select_from(Case).where(
         Case.stratum_id == stratum_id, Case.final_group == "I"))

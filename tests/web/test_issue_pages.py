@@ -30,6 +30,17 @@ def complaints(round_, texts: list[str], *, recontact: str = "yes") -> list[int]
     return made
 
 
+def assigned_issue(app, db, frame):  # noqa: F811
+    """A round with one complaint, assigned by a coordinator to the department its rules chose."""
+    round_ = fielding_round(frame)
+    complaints(round_, ["人民医院挂号排队太久了"])
+    issue = db.session.scalar(select(Issue))
+    coordinator = client_for(app, make_user("coordinator"))
+    coordinator.post(f"/issues/{issue.id}/move", data={"to": "assigned", "department_id": issue.department_id,
+                                                       "urgency": "normal"})
+    return round_, issue, coordinator
+
+
 def client_for(app, user):
     client = app.test_client()
     log_in(client, user)
@@ -88,12 +99,7 @@ def test_a_complaint_goes_round_the_loop_through_the_pages(app, db, frame):  # n
 
 
 def test_a_liaison_sees_only_its_own_departments_issues(app, db, frame):  # noqa: F811
-    round_ = fielding_round(frame)
-    complaints(round_, ["人民医院挂号排队太久了"])
-    issue = db.session.scalar(select(Issue))
-    coordinator = client_for(app, make_user("coordinator"))
-    coordinator.post(f"/issues/{issue.id}/move", data={"to": "assigned", "department_id": issue.department_id,
-                                                       "urgency": "normal"})
+    _round, issue, _coordinator = assigned_issue(app, db, frame)
     other = client_for(app, make_user("department", department="education"))
     assert "人民医院" not in other.get("/issues/").get_data(as_text=True)
     assert other.get(f"/issues/{issue.id}").status_code == 404
@@ -147,12 +153,7 @@ def test_a_falsified_interview_is_quarantined_and_its_stratum_gets_fresh_numbers
 
 
 def test_scorecards_and_the_bulletin_render_for_leaders(app, db, frame):  # noqa: F811
-    round_ = fielding_round(frame)
-    complaints(round_, ["人民医院挂号排队太久了"])
-    issue = db.session.scalar(select(Issue))
-    coordinator = client_for(app, make_user("coordinator"))
-    coordinator.post(f"/issues/{issue.id}/move", data={"to": "assigned", "department_id": issue.department_id,
-                                                       "urgency": "normal"})
+    round_, _issue, _coordinator = assigned_issue(app, db, frame)
     leader = client_for(app, make_user("leader"))
     card = leader.get(f"/issues/scorecard?round={round_.id}")
     assert card.status_code == 200 and 'id="scorecard"' in card.get_data(as_text=True)
