@@ -13,4 +13,5 @@ SUITES: dict[str, str] = {
     "fieldwork": "benchmarks.fieldwork",
     "pipeline": "benchmarks.pipeline",
     "reports": "benchmarks.reports",
+    "simulation": "benchmarks.simulation",
 }
