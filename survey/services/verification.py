@@ -189,7 +189,12 @@ def select_issues(round_id: int, *, by: User, seed: int, share: float = 0.20, to
                                  doubtful_reasons=tuple(i.doubtful or ()), cluster_id=i.cluster_id,
                                  cluster_size=sizes.get(i.cluster_id, 1)) for i in reviewed]
     # Only reviewed issues (call-back done, or none possible) can go to a spot check: the table says so.
-    picks = selection.select_issues(items, seed=seed, share=share, top_clusters=top_clusters, rectified=("reviewed",))
+    try:
+        picks = selection.select_issues(items, seed=seed, share=share, top_clusters=top_clusters,
+                                        rectified=("reviewed",))
+    except ValueError as exc:
+        raise ValidationError(N_("the verification settings are out of range: %(why)s"), params={"why": str(exc)},
+                              details=[{"field": "top_clusters", "message": str(exc)}]) from exc
     run = VerificationRun(round_id=round_id, kind="issue", seed=seed, created_at=now, created_by_id=by.id,
                           settings={"share": share, "top_clusters": top_clusters})
     db.session.add(run)

@@ -57,3 +57,19 @@ def apply_errors(form: FlaskForm, details: list[dict]) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def form_number(form, name: str, default: float | int, kind: type = float):
+    """A number from a submitted form: the default when left empty, a ValidationError naming the field when it
+    is not a number (werkzeug's ``type=`` would silently fall back to the default)."""
+    from ..errors import ValidationError
+    from ..i18n import N_
+
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValidationError(N_("%(field)s must be a number"), params={"field": name},
+                              details=[{"field": name, "message": f"not a number: {raw[:40]!r}"}]) from None

@@ -17,6 +17,7 @@ from ..models import Department, Indicator, IssueCluster, Region, Round, Verific
 from ..models.types import utcnow
 from ..quality.scores import RATE_LABELS
 from ..services import issues, verification
+from .forms import form_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 DOUBTFUL_LABELS = {"callback_not_solved": N_("the call-back said it is not solved"),
@@ -128,7 +129,7 @@ def rules():
             issues.save_rule(form.get("rule_id", type=int), keywords=form.get("keywords", ""),
                              category=form.get("category", ""), department_id=form.get("department_id", type=int),
                              urgency=form.get("urgency") or None, indicator_id=form.get("indicator_id", type=int),
-                             position=form.get("position", 0, type=int), active=form.get("active") == "1",
+                             position=form_number(form, "position", 0, int), active=form.get("active") == "1",
                              auto_assign=form.get("auto_assign") == "1", by=_me())
         except DomainError as exc:
             db.session.rollback()

@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import INTERVIEW_OUTCOMES, ISSUE_OUTCOMES, Interview, Issue, Round, User
 from ..services import questionnaires, verification
+from .forms import form_number
 from .labels import OUTCOME_LABELS, RULE_LABELS
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -87,13 +88,13 @@ def select_for(round_id: int):
         form = request.form
         try:
             if form.get("kind") == "issue":
-                run = verification.select_issues(round_id, by=_me(), seed=form.get("seed", 1, type=int),
-                                                 share=form.get("share", 20.0, type=float) / 100,
-                                                 top_clusters=form.get("top_clusters", 5, type=int))
+                run = verification.select_issues(round_id, by=_me(), seed=form_number(form, "seed", 1, int),
+                                                 share=form_number(form, "share", 20.0) / 100,
+                                                 top_clusters=form_number(form, "top_clusters", 5, int))
             else:
-                run = verification.select_interviews(round_id, by=_me(), seed=form.get("seed", 1, type=int),
-                                                     floor=form.get("floor", 10.0, type=float) / 100,
-                                                     new_floor=form.get("new_floor", 20.0, type=float) / 100)
+                run = verification.select_interviews(round_id, by=_me(), seed=form_number(form, "seed", 1, int),
+                                                     floor=form_number(form, "floor", 10.0) / 100,
+                                                     new_floor=form_number(form, "new_floor", 20.0) / 100)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.localised(_), "error")

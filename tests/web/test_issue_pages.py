@@ -159,3 +159,14 @@ def test_scorecards_and_the_bulletin_render_for_leaders(app, db, frame):  # noqa
     assert card.status_code == 200 and 'id="scorecard"' in card.get_data(as_text=True)
     bulletin = leader.get(f"/issues/scorecard?round={round_.id}&print=1").get_data(as_text=True)
     assert round_.name in bulletin and "data-print" in bulletin
+
+
+def test_bad_verification_settings_are_refused_by_name_and_select_nothing(app, db, frame):  # noqa: F811
+    round_ = fielding_round(frame)
+    complaints(round_, ["医院排队太久"], recontact="no")
+    coordinator = client_for(app, make_user("coordinator"))
+    for data in ({"kind": "interview", "floor": "abc"}, {"kind": "interview", "floor": "40"},
+                 {"kind": "issue", "top_clusters": "-1"}, {"kind": "issue", "seed": "1e99x"}):
+        page = coordinator.post(f"/verification/rounds/{round_.id}/select", data=data, follow_redirects=True)
+        assert page.status_code == 200 and "flash-error" in page.get_data(as_text=True), data
+    assert db.session.scalar(select(func.count()).select_from(Verification)) == 0
