@@ -32,7 +32,8 @@ class Line:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _rates(counts: dict[str, int]) -> dict[str, float]:
+def aapor_summary(counts: dict[str, int]) -> dict[str, float]:
+    """The monitor's AAPOR rates from final-group counts (e estimated from the resolved cases)."""
     known = {g: counts.get(g, 0) for g in GROUPS}
     if not any(known.values()):
         return {}
@@ -60,10 +61,10 @@ def round_progress(round_id: int) -> dict[str, Any]:
         for group, n in counts.items():
             total[group] = total.get(group, 0) + n
         completes = counts.get("I", 0)
-        lines.append(Line(display.get(s.key, s.key), counts, _rates(counts), {
+        lines.append(Line(display.get(s.key, s.key), counts, aapor_summary(counts), {
             "target": s.target, "released": s.released, "completes": completes, "partials": counts.get("P", 0),
             "remaining": max(0, s.target - completes), "open": open_cases.get(s.id, 0)}))
-    whole = Line("total", total, _rates(total), {
+    whole = Line("total", total, aapor_summary(total), {
         "target": sum(s.target for s in strata), "released": sum(s.released for s in strata),
         "completes": total.get("I", 0), "partials": total.get("P", 0),
         "remaining": sum(line.extra["remaining"] for line in lines), "open": sum(open_cases.values())})
@@ -98,7 +99,7 @@ def caller_lines(round_id: int) -> list[Line]:
         counts = finals.get(caller_id, {})
         hours = max((last - first).total_seconds() / 3600, 0.25) if first and last else 0.25
         completes = counts.get("I", 0)
-        lines.append(Line(names.get(caller_id) or str(caller_id), counts, _rates(counts), {
+        lines.append(Line(names.get(caller_id) or str(caller_id), counts, aapor_summary(counts), {
             "dials": dials, "completes": completes, "dials_per_hour": dials / hours,
             "completes_per_hour": completes / hours,
             "median_minutes": median(lengths[caller_id]) / 60 if lengths.get(caller_id) else None}))

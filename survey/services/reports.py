@@ -35,23 +35,15 @@ from ..models import (
     Round,
     Stratum,
     User,
-    Verification,
 )
 from ..models.types import utcnow
 from ..reports.figures import DistrictInfo, IndicatorInfo, RoundData, build_figures
-from . import questionnaires, verification
-from .dashboard import _rates
+from . import questionnaires, rounds, verification
+from .dashboard import aapor_summary
 
 WEIGHTINGS = ("nonresponse", "raked")
 Progress = Any
 _DIGITS = re.compile(r"\d{5,}")
-
-
-def _round(round_id: int) -> Round:
-    found = db.session.get(Round, round_id)
-    if found is None:
-        raise NotFound(N_("no such round"))
-    return found
 
 
 # --- loading ----------------------------------------------------------------------------------------
@@ -65,7 +57,7 @@ def indicator_codes(round_: Round) -> list[str]:
 
 def load_round_data(round_id: int, codes: list[str] | None = None) -> RoundData:
     """The round's completed, processed interviews as aligned arrays (quarantined ones are left out)."""
-    round_ = _round(round_id)
+    round_ = rounds.get_round(round_id)
     codes = codes if codes is not None else indicator_codes(round_)
     districts = _district_of()
     rows = db.session.execute(
@@ -143,7 +135,7 @@ def _district_of() -> dict[int, str]:
 
 def request_snapshot(round_id: int, *, by: User | None, weighting: str = "nonresponse") -> ReportSnapshot:
     """Queue a (re)build of the round's report; the page follows the job's progress."""
-    round_ = _round(round_id)
+    round_ = rounds.get_round(round_id)
     if weighting not in WEIGHTINGS:
         raise ValidationError(N_("unknown weighting %(name)s"), params={"name": weighting},
                               details=[{"field": "weighting", "message": "one of " + ", ".join(WEIGHTINGS)}])
@@ -171,7 +163,7 @@ def build(snapshot_id: int, *, progress: Progress | None = None) -> ReportSnapsh
         raise NotFound(N_("no such report"))
     if snapshot.status == "ready":
         return snapshot
-    round_ = _round(snapshot.round_id)
+    round_ = rounds.get_round(snapshot.round_id)
     report(0, 10, "loading")
     codes = indicator_codes(round_)
     current = load_round_data(round_.id, codes)
@@ -193,7 +185,8 @@ def build(snapshot_id: int, *, progress: Progress | None = None) -> ReportSnapsh
     content["response"] = response_rates(round_.id)
     content["issues"] = issue_summary(round_.id)
     content["verification"] = verification_summary(round_.id)
-    content["scorecards"] = [_card(c) for c in verification.department_scorecard(round_.id)]
+    departments = {d.code: d for d in db.session.scalars(select(Department))}
+    content["scorecards"] = [_card(c, departments) for c in verification.department_scorecard(round_.id)]
     snapshot.content, snapshot.status = content, "ready"
     snapshot.built_at, snapshot.seconds = utcnow(), round(time.perf_counter() - started, 3)
     db.session.commit()
@@ -240,11 +233,11 @@ def response_rates(round_id: int) -> list[dict[str, Any]]:
     names = {r.code: r for r in db.session.scalars(select(Region))}
     rows = [{"district": code, "name_zh": names[code].name_zh if code in names else code,
              "name_en": names[code].name_en if code in names else code, "counts": dict(counts),
-             "rates": _rates(dict(counts))}
+             "rates": aapor_summary(dict(counts))}
             for code, counts in sorted(by_district.items(), key=lambda kv: names[kv[0]].position
                                        if kv[0] in names else 0)]
     return [*rows, {"district": "all", "name_zh": "全市", "name_en": "City", "counts": dict(city),
-                    "rates": _rates(dict(city))}]
+                    "rates": aapor_summary(dict(city))}]
 
 
 def mask_digits(text: str) -> str:
@@ -288,16 +281,14 @@ def issue_summary(round_id: int) -> dict[str, Any]:
 
 
 def verification_summary(round_id: int) -> dict[str, Any]:
-    counts = {f"{kind}:{outcome or 'open'}": n for kind, outcome, n in db.session.execute(
-        select(Verification.kind, Verification.outcome, func.count()).where(Verification.round_id == round_id)
-        .group_by(Verification.kind, Verification.outcome))}
+    counts = {f"{kind}:{outcome}": n for (kind, outcome), n in verification.counts(round_id).items()}
     quarantined = db.session.scalar(select(func.count()).select_from(Interview).where(
         Interview.round_id == round_id, Interview.status == "quarantined")) or 0
     return {"counts": counts, "quarantined": quarantined}
 
 
-def _card(card) -> dict[str, Any]:
-    department = db.session.scalar(select(Department).where(Department.code == card.department))
+def _card(card, departments: dict[str, Department]) -> dict[str, Any]:
+    department = departments.get(card.department)
     return {"code": card.department, "name_zh": department.name_zh if department else card.department,
             "name_en": department.name_en if department else card.department, "below": list(card.below),
             **{name: {"numerator": card.rate(name).numerator, "denominator": card.rate(name).denominator,

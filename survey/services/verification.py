@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..errors import InvalidState, NotFound, ValidationError
 from ..extensions import db
@@ -34,7 +34,6 @@ from ..models import (
     Issue,
     IssueCluster,
     Region,
-    Round,
     Stratum,
     User,
     Verification,
@@ -43,7 +42,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..quality import records, scores, selection
 from ..quality import signals as quality_signals
-from . import audit, fieldwork, issues, questionnaires
+from . import audit, fieldwork, issues, questionnaires, rounds
 from .frames import vault
 
 FALSIFIED_CODE, FALSIFIED_GROUP = "2.90", "O"  # AAPOR "other eligible non-interview": not a real interview
@@ -59,6 +58,7 @@ CONTACT_OUTCOMES = {code for code, (_label, _aapor, kind) in OUTCOMES.items()
 class Loaded:
     interviews: list[records.InterviewRecord]
     callers: list[records.CallerRecord]
+    instruments: dict[int, Any]  # interview id → its questionnaire version's document
 
 
 def load_records(round_id: int) -> Loaded:
@@ -73,12 +73,15 @@ def load_records(round_id: int) -> Loaded:
         .order_by(Interview.id)).all()
     dialled = set(db.session.execute(select(CallAttempt.case_id, CallAttempt.caller_id).where(
         CallAttempt.round_id == round_id, CallAttempt.outcome == "complete")).all())
-    interviews = []
+    interviews, instruments, versions = [], {}, {}
     for row in rows:
-        instrument, _ids = questionnaires.frozen(row.questionnaire_id)
+        if row.questionnaire_id not in versions:  # one look-up per version, not per interview
+            instrument = questionnaires.frozen(row.questionnaire_id)[0]
+            versions[row.questionnaire_id] = (instrument, {q.code: q for q in instrument.questions})
+        instrument, by_code = versions[row.questionnaire_id]
+        instruments[row.id] = instrument
         answers = (row.payload or {}).get("answers", {})
         applicable = answer_checks.check(instrument, answers).applicable
-        by_code = {q.code: q for q in instrument.questions}
         ratings: dict[str, str | None] = {}
         for code in applicable:
             q = by_code[code]
@@ -97,7 +100,7 @@ def load_records(round_id: int) -> Loaded:
             # Item nonresponse counts required questions only: an optional "why?" left empty is no signal.
             unanswered=sum(1 for c in applicable if by_code[c].required and answers.get(c) in (None, "", [])),
             dialled=(row.case_id, row.caller_id) in dialled))
-    return Loaded(interviews, _callers(round_id))
+    return Loaded(interviews, _callers(round_id), instruments)
 
 
 def _callers(round_id: int) -> list[records.CallerRecord]:
@@ -123,7 +126,7 @@ def select_interviews(round_id: int, *, by: User, seed: int, floor: float = 0.10
                       now: datetime | None = None) -> VerificationRun:
     """Pick the round's interviews for verification calls (a random floor per caller plus risk targets)."""
     now = now or utcnow()
-    _round(round_id)
+    rounds.get_round(round_id)
     loaded = load_records(round_id)
     try:
         picks = selection.select_interviews(loaded.interviews, loaded.callers, seed=seed, floor=floor,
@@ -138,15 +141,14 @@ def select_interviews(round_id: int, *, by: User, seed: int, floor: float = 0.10
     db.session.add(run)
     db.session.flush()
     by_id = {r.id: r for r in loaded.interviews}
-    for pick in picks:
-        if pick.target_id in taken:
-            continue
-        record = by_id[pick.target_id]
-        db.session.add(Verification(round_id=round_id, run_id=run.id, kind="interview", interview_id=record.id,
-                                    caller_id=record.caller_id, rule=pick.rule, reasons=_reasons(pick),
-                                    risk=getattr(pick, "risk", None), anchors=_anchors(record, seed),
-                                    created_at=now))
-        run.picked += 1
+    rows = [{"round_id": round_id, "run_id": run.id, "kind": "interview", "interview_id": pick.target_id,
+             "issue_id": None, "caller_id": by_id[pick.target_id].caller_id, "rule": pick.rule,
+             "reasons": _reasons(pick), "risk": pick.risk, "status": "open", "reasked": {}, "evidence": "",
+             "anchors": _anchors(by_id[pick.target_id], loaded.instruments[pick.target_id], seed), "created_at": now}
+            for pick in picks if pick.target_id not in taken]
+    if rows:
+        db.session.execute(insert(Verification), rows)
+    run.picked = len(rows)
     audit.record("verification.selected", actor=by, target=run, kind="interview", seed=seed, picked=run.picked)
     db.session.commit()
     return run
@@ -156,12 +158,10 @@ def _reasons(pick) -> list[dict[str, Any]]:
     return [{"template": r.template, "params": dict(r.params or {})} for r in pick.reasons]
 
 
-def _anchors(record: records.InterviewRecord, seed: int) -> list[str]:
-    """3–5 questions to re-ask: the screening questions, then rated indicators chosen at random."""
-    interview = db.session.get(Interview, record.id)
-    instrument, _ids = questionnaires.frozen(interview.questionnaire_id)
-    answers = (interview.payload or {}).get("answers", {})
-    screening = [q.code for q in instrument.questions if q.screening and answers.get(q.code) is not None][:2]
+def _anchors(record: records.InterviewRecord, instrument, seed: int) -> list[str]:
+    """3–5 questions to re-ask: the screening questions (a complete passed them all), then rated indicators
+    chosen at random."""
+    screening = [q.code for q in instrument.questions if q.screening][:2]
     rated = [q.code for q in instrument.questions
              if q.type == "scale" and q.indicator and record.ratings.get(q.indicator) is not None]
     rng = np.random.default_rng([seed, record.id])
@@ -176,7 +176,7 @@ def select_issues(round_id: int, *, by: User, seed: int, share: float = 0.20, to
                   now: datetime | None = None) -> VerificationRun:
     """Pick reviewed issues for spot checks: every doubtful one, a share per department, the largest clusters."""
     now = now or utcnow()
-    _round(round_id)
+    rounds.get_round(round_id)
     if not 0 < share <= 1:
         raise ValidationError(N_("the share of rectified issues to spot-check must be between 0 and 100%"),
                               details=[{"field": "share", "message": "between 0 and 1"}])
@@ -287,13 +287,6 @@ def _quarantine(interview_id: int, verifier: User, now: datetime) -> None:
     case.final_code, case.final_group, case.finalised_at = FALSIFIED_CODE, FALSIFIED_GROUP, now
     released = fieldwork.release_replacement(case.stratum_id)
     audit.record("interview.quarantined", actor=verifier, target=interview, case_id=case.id, released=released)
-
-
-def _round(round_id: int) -> Round:
-    found = db.session.get(Round, round_id)
-    if found is None:
-        raise NotFound(N_("no such round"))
-    return found
 
 
 # --- quality per caller and department scorecards ---------------------------------------------------

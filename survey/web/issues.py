@@ -3,7 +3,7 @@ department scorecards and the bulletin (通报)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,18 +11,17 @@ from sqlalchemy import select
 
 from ..errors import DomainError
 from ..extensions import db
-from ..i18n import N_
 from ..issues.workflow import STATUS_LABELS, URGENCIES, URGENCY_LABELS, Change
 from ..models import Department, Indicator, IssueCluster, Region, Round, Verification
 from ..models.types import utcnow
 from ..quality.scores import RATE_LABELS
+from ..quality.selection import DOUBTFUL
 from ..services import issues, verification
+from .downloads import download
 from .forms import form_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
-DOUBTFUL_LABELS = {"callback_not_solved": N_("the call-back said it is not solved"),
-                   "repeat_complaint": N_("the same complaint came again next round"),
-                   "spot_check_failed": N_("a spot check found it not fixed")}
+DOUBTFUL_LABELS = DOUBTFUL  # why an issue is doubtful: the same words the spot-check selection gives
 
 
 def _me():
@@ -101,15 +100,7 @@ def move(issue_id: int):
 @bp.get("/<int:issue_id>/attachments/<int:attachment_id>")
 def attachment(issue_id: int, attachment_id: int):
     found = issues.attachment(issue_id, attachment_id, _me())
-    return Response(found.data, mimetype=found.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(found.filename)}",
-        "X-Content-Type-Options": "nosniff"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
+    return download(found.data, found.content_type, found.filename)
 
 
 @bp.get("/clusters")

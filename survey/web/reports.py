@@ -3,7 +3,7 @@ rendered from the round's newest report snapshot."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,7 @@ from ..i18n import N_
 from ..models import Round
 from ..reports import charts, exports
 from ..services import reports
+from .downloads import download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -57,14 +58,6 @@ def build(round_id: int):
     return redirect(url_for("reports.round_report", round_id=round_id)), 303
 
 
-def _download(data: bytes, mimetype: str, name: str) -> Response:
-    from urllib.parse import quote
-
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
-        "X-Content-Type-Options": "nosniff"})
-
-
 def _ready(round_id: int):
     round_, snapshot = _snapshot(round_id)
     if snapshot is None:
@@ -75,18 +68,18 @@ def _ready(round_id: int):
 @bp.get("/rounds/<int:round_id>/report.xlsx")
 def xlsx(round_id: int):
     round_, _unused, view = _ready(round_id)
-    return _download(exports.to_xlsx(view, _), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(exports.to_xlsx(view, _), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"{round_.name}.xlsx")
 
 
 @bp.get("/rounds/<int:round_id>/report.csv")
 def csv(round_id: int):
     round_, _unused, view = _ready(round_id)
-    return _download(exports.to_csv(view, _), "text/csv; charset=utf-8", f"{round_.name}.csv")
+    return download(exports.to_csv(view, _), "text/csv; charset=utf-8", f"{round_.name}.csv")
 
 
 @bp.get("/rounds/<int:round_id>/report.pdf")
 def pdf(round_id: int):
     round_, snapshot, view = _ready(round_id)
     html = render_template("reports/print.html", round=round_, snapshot=snapshot, view=view, charts=charts)
-    return _download(exports.to_pdf(html), "application/pdf", f"{round_.name}.pdf")
+    return download(exports.to_pdf(html), "application/pdf", f"{round_.name}.pdf")
