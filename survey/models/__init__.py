@@ -29,6 +29,7 @@ from .sampling import (
     Round,
     Stratum,
 )
+from .simulation import SIMULATION_KINDS, SIMULATION_STATUSES, SimulationRun
 
 __all__ = [
     "FRAME_STATUSES",
@@ -41,6 +42,8 @@ __all__ = [
     "REGION_LEVELS",
     "ROLES",
     "ROUND_STATUSES",
+    "SIMULATION_KINDS",
+    "SIMULATION_STATUSES",
     "SNAPSHOT_STATUSES",
     "VERIFICATION_KINDS",
     "Answer",
@@ -70,6 +73,7 @@ __all__ = [
     "Round",
     "Scale",
     "ScaleOption",
+    "SimulationRun",
     "Stratum",
     "User",
     "Verification",

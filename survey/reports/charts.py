@@ -28,6 +28,8 @@ GRID = "#dddddd"
 BAR = "#4c78a8"  # a mid blue: distinct from the whiskers and readable in grey-scale print
 REFERENCE = "#b2182b"
 MISSING = "#eeeeee"
+# Series colours of grouped bars (Tableau 10's first six): told apart by hue and by the legend's order.
+SERIES = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -161,6 +163,72 @@ def bar_chart_with_ci(labels: Sequence[str], estimates: Sequence[Mapping[str, An
         out.append(_line(x, head - 8, x, axis_y, stroke=REFERENCE, width=1.5, dash="5 3", css_class="reference"))
         note = f"{reference_label} {_format(reference, decimals, unit)}".strip()
         out.append(_text(x, head - 10, note, anchor="middle", size=11, fill=REFERENCE))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# --- grouped bar chart -----------------------------------------------------------------------------
+
+def grouped_bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str,
+                      unit: str = "", decimals: int = 1, maximum: float | None = None, width: int = 640) -> str:
+    """Horizontal bars grouped by category (e.g. district), one bar per series (e.g. design option) in each group.
+
+    A legend under the title names the series in order and colour (``SERIES``, repeating after eight). Bars start
+    at zero; a missing value (None, NaN) draws no bar and prints "—". ``maximum`` fixes the axis end.
+    """
+    names = list(series)
+    rows = {name: [None if v is None or not math.isfinite(float(v)) else float(v) for v in series[name]]
+            for name in names}
+    for name, values in rows.items():
+        if len(values) != len(categories):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(categories)} categories")
+    largest = max([v for values in rows.values() for v in values if v is not None] + [0.0])
+    top = maximum if maximum is not None and maximum > 0 else nice_ticks(0, largest)[-1]
+    ticks = [t for t in nice_ticks(0, top) if t <= top + 1e-9]
+    bar_height, gap = 12, 10
+    group_height = bar_height * max(len(names), 1) + gap
+    label_width = min(max([text_width(c) for c in categories] + [0]) + 10, width * 0.35)
+    value_width = text_width(_format(top, decimals, unit)) + 12
+    x0 = label_width
+    plot = max(width - x0 - value_width, 40)
+    legend_rows, legend, x, y = 1, [], 0.0, 0  # legend entries flow left to right, wrapping at the width
+    for i, name in enumerate(names):
+        entry = 14 + 6 + text_width(name, 12) + 16
+        if x and x + entry > width:
+            x, y, legend_rows = 0.0, y + 1, legend_rows + 1
+        legend.append((i, name, x, y))
+        x += entry
+    head = TITLE_SIZE + 14 + 18 * legend_rows + 8
+    height = head + group_height * len(categories) + 28
+
+    def x_of(value: float) -> float:
+        return x0 + plot * min(max(value, 0.0), top) / top
+
+    out = _open(width, height, title)
+    for i, name, lx, row in legend:
+        ly = TITLE_SIZE + 14 + 18 * row
+        out.append(f'<g class="legend"><rect x="{_num(lx)}" y="{_num(ly)}" width="14" height="12" '
+                   f'fill="{SERIES[i % len(SERIES)]}"/>')
+        out.append(_text(lx + 20, ly + 10.5, name, size=12) + "</g>")
+    axis_y = head + group_height * len(categories)
+    for t in ticks:
+        out.append(_line(x_of(t), head - 4, x_of(t), axis_y, stroke=GRID))
+        out.append(_text(x_of(t), axis_y + 16, _format(t, 0 if float(t).is_integer() else 1, ""), anchor="middle",
+                         size=11, fill=MUTED))
+    for c, category in enumerate(categories):
+        top_y = head + group_height * c + gap / 2
+        out.append(_text(x0 - 8, top_y + bar_height * len(names) / 2 + 4.5, category, anchor="end"))
+        for s, name in enumerate(names):
+            value = rows[name][c]
+            y = top_y + bar_height * s
+            out.append(f"<g><title>{_escape(f'{category} · {name}: {_format(value, decimals, unit)}')}</title>")
+            if value is not None:
+                out.append(f'<rect class="bar" x="{_num(x0)}" y="{_num(y + 1)}" width="{_num(x_of(value) - x0)}" '
+                           f'height="{bar_height - 2}" fill="{SERIES[s % len(SERIES)]}"/>')
+            out.append(_text(x_of(value or 0.0) + 4, y + bar_height - 2.5, _format(value, decimals, unit), size=10,
+                             fill=MUTED, css_class="value"))
+            out.append("</g>")
+    out.append(_line(x0, head - 4, x0, axis_y, stroke=MUTED))
     out.append("</svg>")
     return "\n".join(out)
 

@@ -146,20 +146,36 @@ def record_outcome(case_id: int, caller: User, outcome: str, *, now: datetime | 
                    appointment_at: datetime | None = None, note: str = "", screened_eligible: bool = False) -> Case:
     """Record a call that did not end in an interview (no answer, refusal, appointment …)."""
     now = now or now_utc()
+    _check_outcome(outcome, now, appointment_at)
+    case = _held(case_id, caller, now)
+    record_call(case, caller, outcome, now, appointment_at=appointment_at, note=note,
+                screened_eligible=screened_eligible)
+    db.session.commit()
+    return case
+
+
+def record_call(case: Case, caller: User, outcome: str, now: datetime, *, appointment_at: datetime | None = None,
+                note: str = "", screened_eligible: bool = False, release: bool = True) -> None:
+    """Check a non-interview outcome and apply it to the case (the caller commits)."""
+    _check_outcome(outcome, now, appointment_at)
+    _apply(case, caller, outcome, now, appointment_at=appointment_at, note=note, screened_eligible=screened_eligible,
+           release=release)
+
+
+def _check_outcome(outcome: str, now: datetime, appointment_at: datetime | None) -> None:
     if outcome not in OUTCOMES or OUTCOMES[outcome][2] == "interview":
         raise ValidationError(N_("unknown call outcome %(outcome)s"), params={"outcome": outcome},
                               details=[{"field": "outcome", "message": f"unknown call outcome {outcome!r}"}])
     if outcome == "appointment" and (appointment_at is None or appointment_at <= now):
         raise ValidationError(N_("an appointment needs a time in the future"),
                               details=[{"field": "appointment_at", "message": "a time in the future is needed"}])
-    case = _held(case_id, caller, now)
-    _apply(case, caller, outcome, now, appointment_at=appointment_at, note=note, screened_eligible=screened_eligible)
-    db.session.commit()
-    return case
 
 
 def _apply(case: Case, caller: User, outcome: str, now: datetime, *, appointment_at: datetime | None = None,
-           note: str = "", answered_share: float | None = None, screened_eligible: bool = False) -> None:
+           note: str = "", answered_share: float | None = None, screened_eligible: bool = False,
+           release: bool = True) -> None:
+    """Record the attempt and move the case on. ``release=False``: the caller (the simulator, which
+    knows how many numbers each stratum has open) calls :func:`release_if_run_out` itself."""
     round_ = db.session.get(Round, case.round_id)
     decision = decide(outcome, CaseState(case.attempts, case.contacted, case.eligible, case.refusals), now,
                       rules_for(round_), appointment_at=appointment_at, answered_share=answered_share,
@@ -177,8 +193,9 @@ def _apply(case: Case, caller: User, outcome: str, now: datetime, *, appointment
     case.claimed_by_id = case.claimed_at = None  # back to the pool (or finished)
     if decision.final_code:
         case.final_code, case.final_group, case.finalised_at = decision.final_code, decision.final_group, now
-        db.session.flush()
-        release_if_run_out(case.stratum_id)
+        if release:
+            db.session.flush()
+            release_if_run_out(case.stratum_id)
 
 
 def release_if_run_out(stratum_id: int) -> int:
@@ -235,8 +252,29 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
                                   details=[{"field": "idempotency_key", "message": "already used"}])
         return Submitted(existing, False, False)
     case = _held(case_id, caller, now)
+    interview = store_interview(case, caller, payload, key, now)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same submission, stored a moment ago by a concurrent request
+        db.session.rollback()
+        existing = db.session.scalar(select(Interview).where(Interview.idempotency_key == key))
+        if existing is None:
+            raise
+        return Submitted(existing, False, False)
+    job = queue.enqueue("workers.interviews.process", interview.id, job_id=f"interview-{interview.id}",
+                        description=f"Process interview {interview.id}")
+    return Submitted(interview, True, job is not None)
+
+
+def store_interview(case: Case, caller: User, payload: dict[str, Any], key: str, now: datetime, *,
+                    release: bool = True, frozen: tuple | None = None,
+                    answer_rows: list[tuple[Interview, dict[str, Any]]] | None = None) -> Interview:
+    """Check an interview's answers and add it, its answers and the case's disposition to the session
+    (the caller commits). Shared by the caller's submission and the simulator's fieldwork, which passes
+    the round's ``questionnaires.frozen`` once instead of a look-up (and a flush) per interview, and
+    collects the answers in ``answer_rows`` to insert them in bulk once the interviews have ids."""
     round_ = db.session.get(Round, case.round_id)
-    instrument, ids = questionnaires.frozen(round_.questionnaire_id)
+    instrument, ids = frozen or questionnaires.frozen(round_.questionnaire_id)
     given = payload.get("answers")
     if not isinstance(given, dict):
         raise ValidationError(N_("the submission has no answers"), details=[{"field": "answers",
@@ -258,7 +296,7 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
     started, ended = _moment(paradata.get("started_at")), _moment(paradata.get("ended_at")) or now
     seconds = paradata.get("seconds") if isinstance(paradata.get("seconds"), dict) else {}
     _apply(case, caller, outcome, now, answered_share=final_share,
-           screened_eligible=completion.screening == "eligible")
+           screened_eligible=completion.screening == "eligible", release=release)
     interview = Interview(
         case_id=case.id, round_id=case.round_id, questionnaire_id=round_.questionnaire_id, caller_id=caller.id,
         idempotency_key=key, outcome=outcome, final_code=case.final_code, answered_share=final_share,
@@ -270,28 +308,21 @@ def submit_interview(case_id: int, caller: User, payload: dict[str, Any], *,
         question = instrument.question(code)
         value = given[code]
         question_id, options = ids[code]
-        answer = Answer(question_id=question_id, seconds=_seconds(seconds.get(code)))
+        row: dict[str, Any] = {"question_id": question_id, "seconds": _seconds(seconds.get(code))}
         if question.type in ("scale", "single"):
-            answer.option_id = options[value]
+            row["option_id"] = options[value]
         elif question.type == "multiple":
-            answer.option_ids = [options[v] for v in value]
+            row["option_ids"] = [options[v] for v in value]
         elif question.type == "number":
-            answer.number = float(value)
+            row["number"] = float(value)
         else:
-            answer.text = value.strip()
-        interview.answers.append(answer)
+            row["text"] = value.strip()
+        if answer_rows is None:
+            interview.answers.append(Answer(**row))
+        else:
+            answer_rows.append((interview, row))
     db.session.add(interview)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same submission, stored a moment ago by a concurrent request
-        db.session.rollback()
-        existing = db.session.scalar(select(Interview).where(Interview.idempotency_key == key))
-        if existing is None:
-            raise
-        return Submitted(existing, False, False)
-    job = queue.enqueue("workers.interviews.process", interview.id, job_id=f"interview-{interview.id}",
-                        description=f"Process interview {interview.id}")
-    return Submitted(interview, True, job is not None)
+    return interview
 
 
 def _moment(value: Any) -> datetime | None:

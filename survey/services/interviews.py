@@ -62,12 +62,14 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
         signals += [{"interview_id": interview.id, "round_id": interview.round_id, "caller_id": interview.caller_id,
                      "kind": kind, "value": value} for kind, value in result.signals.items()]
     if complaints:
+        heard = {interview.id: interview.submitted_at for interview in waiting}
         stored = db.session.execute(insert(Complaint).returning(
             Complaint.id, Complaint.interview_id, Complaint.round_id, Complaint.indicator_id, Complaint.text),
             complaints).all()
         issues.create_from_complaints([
             issues.NewComplaint(complaint_id=c.id, interview_id=c.interview_id, round_id=c.round_id,
-                                indicator_id=c.indicator_id, text=c.text, recontact=consent[c.interview_id])
+                                indicator_id=c.indicator_id, text=c.text, recontact=consent[c.interview_id],
+                                heard_at=heard[c.interview_id])
             for c in stored], now=now)
     if signals:
         db.session.execute(insert(QualitySignal), signals)

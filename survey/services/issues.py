@@ -60,6 +60,7 @@ class NewComplaint:
     indicator_id: int | None
     text: str
     recontact: bool
+    heard_at: datetime | None = None  # the interview's submission: the issue's clock starts when it was said
 
 
 def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | None = None) -> int:
@@ -92,17 +93,18 @@ def create_from_complaints(complaints: list[NewComplaint], *, now: datetime | No
                      "department_id": reference.department_ids.get(routed.department), "urgency": routed.urgency,
                      "rule_id": routed.rule_id, "cluster_id": None, "status": "new", "deadline": None,
                      "recontact": complaint.recontact, "evidence": "", "doubtful": [], "reopened": 0,
-                     "created_at": now})
+                     "created_at": complaint.heard_at or now})
     _cluster(rows)
     ids = dict(db.session.execute(insert(Issue).returning(Issue.complaint_id, Issue.id), rows).all())
     db.session.execute(insert(IssueEvent), [
-        {"issue_id": ids[r["complaint_id"]], "at": now, "user_id": None, "actor": SYSTEM, "from_status": None,
-         "to_status": "new", "note": "", "details": {"rule_id": r["rule_id"]}} for r in rows])
+        {"issue_id": ids[r["complaint_id"]], "at": r["created_at"], "user_id": None, "actor": SYSTEM,
+         "from_status": None, "to_status": "new", "note": "", "details": {"rule_id": r["rule_id"]}} for r in rows])
     for row in rows:
         if row["rule_id"] in reference.auto_assign and row["department_id"] is not None:
             issue = db.session.get(Issue, ids[row["complaint_id"]])
             apply_change(issue, "assigned", actor=None, change=Change(department_id=issue.department_id,
-                                                               urgency=issue.urgency), now=now, system=True)
+                                                               urgency=issue.urgency), now=row["created_at"],
+                         system=True)
     return len(rows)
 
 

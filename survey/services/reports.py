@@ -133,8 +133,10 @@ def _district_of() -> dict[int, str]:
 
 # --- building ---------------------------------------------------------------------------------------
 
-def request_snapshot(round_id: int, *, by: User | None, weighting: str = "nonresponse") -> ReportSnapshot:
-    """Queue a (re)build of the round's report; the page follows the job's progress."""
+def request_snapshot(round_id: int, *, by: User | None, weighting: str = "nonresponse",
+                     enqueue: bool = True) -> ReportSnapshot:
+    """Queue a (re)build of the round's report; the page follows the job's progress. ``enqueue=False``: the
+    caller builds it itself (a job that is already in a worker, such as the simulation)."""
     round_ = rounds.get_round(round_id)
     if weighting not in WEIGHTINGS:
         raise ValidationError(N_("unknown weighting %(name)s"), params={"name": weighting},
@@ -147,7 +149,7 @@ def request_snapshot(round_id: int, *, by: User | None, weighting: str = "nonres
     db.session.flush()
     snapshot.job_id = f"report-{snapshot.id}"
     db.session.commit()
-    if queue.enqueue("workers.reports.build", snapshot.id, job_id=snapshot.job_id, retry=None,
+    if enqueue and queue.enqueue("workers.reports.build", snapshot.id, job_id=snapshot.job_id, retry=None,
                      description=f"生成报告 Build the report: {round_.name}") is None:
         snapshot.status, snapshot.message = "failed", "the job queue is not reachable"
         db.session.commit()

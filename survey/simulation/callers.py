@@ -98,7 +98,7 @@ def simulate_shift(caller: Caller, population: Population, completes: int, *, se
     if completes < 0:
         raise ValueError("completes must be ≥ 0")
     rng = np.random.default_rng([seed % 2**64, caller.id % 2**64])
-    work = _Work(caller, population, rng, start, first_id)
+    work = CallerAtWork(caller, population, rng, start, first_id)
     while len(work.interviews) < completes:
         if caller.falsifier == "blatant":
             work.blatant()
@@ -118,8 +118,9 @@ def simulate_team(callers: Sequence[Caller], population: Population, completes: 
     return shifts
 
 
-class _Work:
-    """The state of one shift: the clock, the records so far."""
+class CallerAtWork:
+    """The state of one shift: the clock, the records so far. The fieldwork simulator drives one per
+    caller through the real case queue, with ``interview`` and ``typed_in`` for what a call produces."""
 
     def __init__(self, caller: Caller, population: Population, rng: np.random.Generator, start: float,
                  first_id: int) -> None:
@@ -176,13 +177,17 @@ class _Work:
         dialled = bool(self.rng.random() < BLATANT_DIALLED)
         if dialled:
             started += self.uniform(RING)
-        ratings: dict[str, str | None] = {j: SCALE[0] for j in self.population.indicators}
-        interview = self.record(person, started, ratings, [], share=BLATANT_SHARE, unanswered=0, dialled=dialled,
-                                overhead=(0.0, 5.0))
+        interview = self.typed_in(person, started, dialled=dialled)
         if dialled:
             self.dials.append(Dial(self.caller.id, self.clock, interview.ended_at, "complete", person.stratum,
                                    interview.id))
         self.clock = _calling_hours(interview.ended_at + self.uniform(BLATANT_GAP))
+
+    def typed_in(self, person: Respondent, started: float, *, dialled: bool) -> InterviewRecord:
+        """A blatant falsifier's interview: every indicator 满意, a quarter of the time it needs."""
+        ratings: dict[str, str | None] = {j: SCALE[0] for j in self.population.indicators}
+        return self.record(person, started, ratings, [], share=BLATANT_SHARE, unanswered=0, dialled=dialled,
+                           overhead=(0.0, 5.0))
 
     def record(self, person: Respondent, started: float, ratings: dict[str, str | None],
                said: list[tuple[str | None, str]], *, share: float, unanswered: int, dialled: bool,

@@ -9,6 +9,7 @@ from . import (
     auth,
     callbacks,
     cati,
+    design,
     errors,
     filters,
     frames,
@@ -28,7 +29,7 @@ from . import (
 
 def init_web(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp,
-                      issues.bp, verification.bp, callbacks.bp, reports.bp):
+                      issues.bp, verification.bp, callbacks.bp, reports.bp, design.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

@@ -44,6 +44,7 @@ PHONE_VIEWERS = frozenset({"admin", "coordinator"})
 
 ANYONE = Rule(PUBLIC)
 REPORT_ROWS = "figures and counts only: no personal data (digit runs in complaint texts masked)"
+SIMULATED_ROWS = "simulated figures of a synthetic population only: no personal data"
 DEPARTMENT_ROWS = "a department liaison sees and acts on its own department's issues only"
 SIGNED = Rule(SIGNED_IN)
 
@@ -131,6 +132,9 @@ POLICY: dict[str, Rule] = {
     "callbacks.phone_clear": roles("caller", rows="open call-backs only; audited"),
     "callbacks.record_callback": roles("caller"),
     "questionnaires.indicators": roles("coordinator"),
+    "design.evaluate": roles("coordinator", "supervisor", "leader", rows=SIMULATED_ROWS),
+    "design.run": roles("coordinator", "supervisor", "leader", rows=SIMULATED_ROWS),
+    "design.start": roles("coordinator"),
 }
 
 
