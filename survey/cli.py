@@ -190,23 +190,80 @@ def sample_group() -> None:
 @click.option("--seed", type=int, required=True)
 @with_appcontext
 def sample_draw(round_ref: str, seed: int) -> None:
-    from sqlalchemy import select
-
-    from .extensions import db
-    from .models import Round
     from .services import rounds
 
-    round_ = db.session.scalar(select(Round).where(Round.name == round_ref))
-    if round_ is None and round_ref.isdigit():
-        round_ = db.session.get(Round, int(round_ref))
-    if round_ is None:
-        raise click.ClickException(f"no round {round_ref!r}")
+    round_ = _round(round_ref)
     if round_.status not in ("draft", "sampling"):
         raise click.ClickException(f"round {round_.name!r} is {round_.status}: its sample is drawn already")
     round_ = _or_fail(lambda: rounds.draw(round_.id, seed=seed, progress=_progress_printer("draw")))
     for s in rounds.summary(round_):
         click.echo(f"  {s.display:<30} N={s.population:>9,} n={s.target:>6,} issued={s.issued:>6,} "
                    f"drawn={s.selected:>6,} released={s.released:>6,}")
+
+
+def _round(round_ref: str):
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Round
+
+    round_ = db.session.scalar(select(Round).where(Round.name == round_ref))
+    if round_ is None and round_ref.isdigit():
+        round_ = db.session.get(Round, int(round_ref))
+    if round_ is None:
+        raise click.ClickException(f"no round {round_ref!r}")
+    return round_
+
+
+@click.group("simulate", help="Rehearse a round on the synthetic population, through the real pipeline.")
+def simulate_group() -> None:
+    pass
+
+
+@simulate_group.command("round", help="Simulate ROUND's fieldwork (name or id; sampled or fielding): cases, calls, "
+                                       "interviews processed by RQ workers, issues, verification, report.")
+@click.argument("round_ref")
+@click.option("--callers", type=int, default=30, show_default=True)
+@click.option("--falsifiers", type=int, default=0, show_default=True, help="callers who fake interviews")
+@click.option("--falsifier-kind", type=click.Choice(["subtle", "blatant"]), default="subtle", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--wave", type=int, default=None, help="the population's round (drift); default: from the copy chain")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="simulated first day of fieldwork (default: early enough for the follow-up to be over by now)")
+@click.option("--follow-up/--no-follow-up", default=True, show_default=True,
+              help="simulated staff work the issues and verification tasks")
+@click.option("--report/--no-report", default=True, show_default=True, help="close the round and build its report")
+@click.option("--workers", "worker_count", type=int, default=2, show_default=True,
+              help="RQ workers to start for the run when none is listening")
+@with_appcontext
+def simulate_round(round_ref: str, callers: int, falsifiers: int, falsifier_kind: str, seed: int, wave: int | None,
+                   start, follow_up: bool, report: bool, worker_count: int) -> None:
+    import time
+    from datetime import UTC
+
+    from workers.pool import workers_for_the_run
+
+    from .extensions import writing
+    from .services import simulation
+
+    round_ = _round(round_ref)
+    settings = _or_fail(lambda: simulation.Settings(
+        callers=callers, falsifiers=falsifiers, falsifier_kind=falsifier_kind, seed=seed, wave=wave,
+        start=start.replace(tzinfo=UTC) if start else None, follow_up=follow_up, report=report))
+    started = time.perf_counter()
+    with workers_for_the_run(worker_count) as started_workers:
+        if started_workers:
+            click.echo(f"  started {started_workers} RQ workers for this run (none was listening)")
+        with writing():
+            outcome = _or_fail(lambda: simulation.simulate_round(round_.id, settings,
+                                                                 progress=_progress_printer("simulation")))
+    click.echo(f"simulated round {round_.name!r} in {time.perf_counter() - started:.1f} s")
+    for name, seconds in outcome.stages.items():
+        click.echo(f"  {name:<12} {seconds:8.2f} s")
+    for name, n in outcome.counts.items():
+        click.echo(f"  {name:<20} {n:>8,}")
+    if outcome.falsifiers:
+        click.echo(f"  falsifiers: {', '.join(outcome.falsifiers)}")
 
 
 def _progress_printer(label: str):
@@ -227,3 +284,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(frame_group)
     app.cli.add_command(round_group)
     app.cli.add_command(sample_group)
+    app.cli.add_command(simulate_group)

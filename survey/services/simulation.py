@@ -621,9 +621,9 @@ class _Fieldwork:
         total = len(self.stored)
         deadline = time.monotonic() + timeout
         while True:
-            db.session.commit()  # a fresh snapshot
             waiting = db.session.scalar(select(func.count()).select_from(Interview).where(
                 Interview.round_id == self.round.id, Interview.status == "received"))
+            db.session.commit()  # at once: on SQLite a job's transaction holds the write lock the workers need
             progress(total - waiting, total)
             if not waiting:
                 return
