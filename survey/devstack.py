@@ -98,6 +98,19 @@ def load_demo_through_worker() -> None:
         raise SystemExit("[make run] the demo load did not finish; is the worker running?")
 
 
+def start_demo_rounds() -> None:
+    """Queue the demo's two simulated rounds; the UI is usable meanwhile (progress on the admin page)."""
+    from . import create_app
+    from .services.jobs import start_demo_rounds as start
+
+    with create_app().app_context():
+        if start() is None:
+            say("could not queue the demo rounds: Redis is not reachable")
+            return
+    say("simulating the demo's two rounds (5,200 completes each) in the worker: about a minute or two; "
+        "progress on the administration page, the reports appear when they are done")
+
+
 def print_demo_logins() -> None:
     from . import create_app
     from .services.demo import demo_logins
@@ -154,13 +167,17 @@ def main(argv: list[str] | None = None) -> int:
         # Creates instance/secret_key and instance/phone_key before any server process starts.
         subprocess.run([str(BIN / "survey"), "db", "upgrade"], check=True)
         say("database migrated")
+        # Two workers: the demo's simulated rounds run as a job in one while the other processes their
+        # interviews (and everything the pages queue meanwhile). The second starts no second scheduler.
         procs.append(subprocess.Popen([sys.executable, "-m", "workers"]))
+        procs.append(subprocess.Popen([sys.executable, "-m", "workers", "--no-cron"]))
         procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(args.web_workers),
                                        "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "-",
                                        "--graceful-timeout", "10", "--no-control-socket", "wsgi:app"]))
         base = f"http://127.0.0.1:{args.port}"
         wait_healthy(f"{base}/health", procs)
         load_demo_through_worker()
+        start_demo_rounds()
         say(f"Minsheng is running at {base}/  (administration: {base}/admin/)")
         print_demo_logins()
         say("press Ctrl-C to stop the web server, the worker and the private Redis")

@@ -283,7 +283,7 @@ def as_role(app, db):
 
 # --- fieldwork on committed data ----------------------------------------------------------------------
 
-FRAME_MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
+from survey.services.synthetic import SYNTHETIC_MAPPING as FRAME_MAPPING  # noqa: E402
 
 
 def make_fielding_round(tmp: Path, name: str, *, people: int, seed: int, design: dict | None = None) -> int:

@@ -20,6 +20,15 @@ def start_demo_load() -> str | None:
                          description="载入示范城市数据 Load the demo city", retry=None)
 
 
+def pending(job_id: str) -> str | None:
+    """``job_id`` while that job is queued or running (None otherwise, or without Redis)."""
+    try:
+        view = queue.job_view(job_id)
+    except RedisError:
+        return None
+    return job_id if view is not None and view.status in ("queued", "started", "scheduled", "deferred") else None
+
+
 def start_queue_check(steps: int = 10, delay: float = 0.3) -> str | None:
     """A harmless job that walks through ``steps`` steps, to show the queue and worker are alive."""
     return queue.enqueue("workers.maintenance.queue_check", steps, delay, job_id=QUEUE_CHECK_JOB,
@@ -60,3 +69,12 @@ def retry_failed(job_id: str) -> bool:
     q.connection.delete(f"survey:sweeps:{job_id}")
     q.failed_job_registry.requeue(job_id)
     return True
+
+
+DEMO_ROUNDS_JOB = "seed-demo-rounds"
+
+
+def start_demo_rounds() -> str | None:
+    """Queue the demo's two simulated rounds (after the demo load); never doubled."""
+    return queue.enqueue("workers.demo.simulate_rounds", job_id=DEMO_ROUNDS_JOB, timeout=3600, retry=None,
+                         description="模拟两轮调查 Simulate the demo's two rounds")

@@ -815,3 +815,66 @@ class _FollowUp:
             issues.apply_change(issue, "closed", actor=self.coordinator, now=t, change=Change())
             self.counts["closed"] += 1
 
+
+
+# --- the demo: two simulated, reported rounds ---------------------------------------------------------
+
+DEMO_FRAME = "示范城市手机样本框（合成）"
+DEMO_ROUNDS = (("2026年第一轮满意度调查（模拟）", 75), ("2026年第二轮满意度调查（模拟）", 14))  # name, started days ago
+DEMO_DESIGN = {"strata": ["region"], "target": 5200, "base": 500, "method": "proportional", "completion_rate": 0.35}
+DEMO_PEOPLE = 120_000
+DEMO_SEED = 2026
+
+
+def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None) -> list[Outcome]:
+    """The demo's two rounds of 5,200 completes, each simulated and reported (nothing is done twice:
+    a round that exists already is left as it is). Round 2 is recent, so its issue loop is under way."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from ..models import Frame, Questionnaire
+    from . import frames, rounds
+    from .synthetic import SYNTHETIC_MAPPING, write_synthetic_csv
+
+    report = progress or (lambda done, total, message="": None)
+    now = now or utcnow()
+    if any(db.session.scalar(select(Round.id).where(Round.name == name)) for name, _ in DEMO_ROUNDS):
+        report(100, 100, "the demo rounds exist already")
+        return []
+    coordinator = db.session.scalar(select(User).where(User.role == "coordinator", User.active).order_by(User.id))
+    questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.frozen_at.is_not(None))
+                                      .order_by(Questionnaire.id))
+    if coordinator is None or questionnaire is None:
+        raise InvalidState(N_("load the demo city first: the demo rounds need its coordinator and questionnaire"))
+    report(0, 100, "synthetic frame")
+    frame = db.session.scalar(select(Frame).where(Frame.name == DEMO_FRAME))
+    if frame is None:
+        frame = frames.create_frame(DEMO_FRAME)
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp) / "frame.csv"
+            write_synthetic_csv(path, people=DEMO_PEOPLE, seed=DEMO_SEED)
+            frames.import_file(frame.id, path, SYNTHETIC_MAPPING)
+    outcomes: list[Outcome] = []
+    previous = None
+    for i, (name, days_ago) in enumerate(DEMO_ROUNDS):
+        share = (5 + 47 * i, 47)  # progress: 5–52% for round 1, 52–99% for round 2
+
+        def step(done: int, total: int, message: str = "", share: tuple[int, int] = share, name: str = name) -> None:
+            report(share[0] + share[1] * done // max(total, 1), 100, f"{name}: {message}")
+
+        if previous is None:
+            round_ = rounds.create_round(name, frame.id, DEMO_DESIGN, by=coordinator, questionnaire_id=questionnaire.id)
+        else:
+            round_ = rounds.copy_round(previous, name, by=coordinator)
+        rounds.draw(round_.id, seed=DEMO_SEED + i)
+        start = (now - timedelta(days=days_ago)).astimezone(LOCAL).replace(hour=0, minute=0, second=0,
+                                                                            microsecond=0).astimezone(UTC)
+        outcomes.append(simulate_round(round_.id, Settings(callers=30, falsifiers=1, seed=DEMO_SEED + i, start=start),
+                                       progress=step, now=now))
+        round_ = db.session.get(Round, round_.id)
+        if round_.status == "closed":
+            lifecycle.move(round_, "reported", by=coordinator)
+            db.session.commit()
+        previous = round_.id
+    report(100, 100, "done")
+    return outcomes

@@ -23,13 +23,15 @@ from . import (
     reports,
     rounds,
     security,
+    simulation,
     verification,
 )
 
 
 def init_web(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, home.bp, jobs.bp, admin.bp, frames.bp, rounds.bp, questionnaires.bp, cati.bp,
-                      issues.bp, verification.bp, callbacks.bp, reports.bp, design.bp):
+                      issues.bp, verification.bp, callbacks.bp, reports.bp, design.bp,
+                      simulation.bp):
         app.register_blueprint(blueprint)
     from ..extensions import login_manager
 

@@ -21,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.get("/")
 def index():
-    job_id = request.args.get("job")
+    job_id = request.args.get("job") or job_service.pending(job_service.DEMO_ROUNDS_JOB)
     return render_template("admin/index.html", status=system_status(), reference=reference_counts(),
                            job_id=job_id)
 
@@ -29,6 +29,11 @@ def index():
 @bp.post("/demo")
 def load_demo():
     return _started(job_service.start_demo_load())
+
+
+@bp.post("/demo-rounds")
+def simulate_demo_rounds():
+    return _started(job_service.start_demo_rounds())
 
 
 @bp.post("/queue-check")

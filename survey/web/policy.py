@@ -66,6 +66,7 @@ POLICY: dict[str, Rule] = {
     "admin.index": roles("admin"),
     "admin.load_demo": roles("admin"),
     "admin.queue_check": roles("admin"),
+    "admin.simulate_demo_rounds": roles("admin"),
     "admin.users": roles("admin"),
     "admin.failed_jobs": roles("admin"),
     "admin.retry_job": roles("admin"),
@@ -135,6 +136,7 @@ POLICY: dict[str, Rule] = {
     "design.evaluate": roles("coordinator", "supervisor", "leader", rows=SIMULATED_ROWS),
     "design.run": roles("coordinator", "supervisor", "leader", rows=SIMULATED_ROWS),
     "design.start": roles("coordinator"),
+    "simulation.start": roles("coordinator"),
 }
 
 

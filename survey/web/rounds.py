@@ -10,11 +10,16 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..fieldwork.rules import DEFAULT_DELAYS, CallRules
+from ..i18n import N_
 from ..sampling.design import DESIGN_METHODS, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
-from ..services import frames, lifecycle, questionnaires, rounds
+from ..services import frames, lifecycle, questionnaires, rounds, simulation
 from .labels import STATUS_LABELS
 from .policy import PHONE_VIEWERS
+
+STAGE_LABELS = {"prepare": N_("preparation"), "fieldwork": N_("fieldwork"), "processing": N_("processing (workers)"),
+                "quality": N_("verification selection"), "follow-up": N_("follow-up of issues and checks"),
+                "report": N_("report")}
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -91,7 +96,8 @@ def detail(round_id: int):
                            call_rules=CallRules.from_dict(round_.call_rules),
                            questionnaires=questionnaires.list_questionnaires(),
                            questionnaire_open=round_.status in rounds.QUESTIONNAIRE_STATUSES_ALLOWED,
-                           suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS)
+                           suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS,
+                           simulation=simulation.latest(round_.id), stage_labels=STAGE_LABELS)
 
 
 @bp.post("/<int:round_id>/draw")
