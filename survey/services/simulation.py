@@ -331,6 +331,8 @@ def _simulate(round_: Round, coordinator: User, team: list[tuple[User, Caller]],
         round_ = db.session.get(Round, round_id)
         if round_.status == "fielding" and field_.ended_at <= now:
             lifecycle.move(round_, "closed", by=coordinator)
+            # A simulated round's dates are those of its simulated fieldwork (the history keeps the real ones).
+            round_.fielding_at, round_.closed_at = field_.started_at, field_.ended_at
             db.session.commit()
         snapshot = reports.request_snapshot(round_.id, by=coordinator, enqueue=False)
         reports.build(snapshot.id)
@@ -385,7 +387,7 @@ class _Fieldwork:
         self.works = [CallerAtWork(caller, population, np.random.default_rng([int(rng.integers(2**32)), caller.id]),
                                    start.timestamp(), 1) for _, caller in team]
         self.start, self.until = start.timestamp(), until.timestamp()
-        self.ended_at = start
+        self.started_at = self.ended_at = start
         self.targets = {s.id: s.target for s in round_.strata}
         self.total_target = sum(self.targets.values())
         self.dials = self.completes = 0
@@ -662,7 +664,8 @@ FALSIFIED = "回访受访者：表示从未接到过满意度调查电话"
 UNREACHABLE = "三次拨打均无人接听"
 NOT_FIXED = "现场查看：问题仍然存在，整改未落实"
 # Working speed per department, median working days to rectify: most on time, a few slow ones.
-SLOW_DEPARTMENTS = 0.3  # share of departments that take about twice their deadline
+# A share of departments is slow: their median rectification overruns the deadline by 30% (others take half of it).
+SLOW_DEPARTMENTS = 0.3
 
 
 class _FollowUp:
@@ -679,7 +682,7 @@ class _FollowUp:
                         for d in departments}
         slow = set(rng.choice(len(departments), size=round(SLOW_DEPARTMENTS * len(departments)),
                               replace=False).tolist()) if departments else set()
-        self.pace = {d.id: (2.0 if i in slow else 0.6) for i, d in enumerate(departments)}
+        self.pace = {d.id: (1.3 if i in slow else 0.5) for i, d in enumerate(departments)}
         self.events: list[tuple[datetime, int, Callable[[datetime], None]]] = []
         self.counts: dict[str, int] = defaultdict(int)
         self._seq = 0
@@ -856,7 +859,9 @@ def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None
             frames.import_file(frame.id, path, SYNTHETIC_MAPPING)
     outcomes: list[Outcome] = []
     previous = None
+    coordinator_id = coordinator.id
     for i, (name, days_ago) in enumerate(DEMO_ROUNDS):
+        coordinator = db.session.get(User, coordinator_id)  # each simulation leaves the session empty
         share = (5 + 47 * i, 47)  # progress: 5–52% for round 1, 52–99% for round 2
 
         def step(done: int, total: int, message: str = "", share: tuple[int, int] = share, name: str = name) -> None:
@@ -869,11 +874,15 @@ def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None
         rounds.draw(round_.id, seed=DEMO_SEED + i)
         start = (now - timedelta(days=days_ago)).astimezone(LOCAL).replace(hour=0, minute=0, second=0,
                                                                             microsecond=0).astimezone(UTC)
-        outcomes.append(simulate_round(round_.id, Settings(callers=30, falsifiers=1, seed=DEMO_SEED + i, start=start),
-                                       progress=step, now=now))
-        round_ = db.session.get(Round, round_.id)
+        settings = Settings(callers=30, falsifiers=1, seed=DEMO_SEED + i, start=start)
+        outcome = simulate_round(round_.id, settings, progress=step, now=now)
+        outcomes.append(outcome)  # kept as a run, so the round page says how the round came about
+        db.session.add(SimulationRun(round_id=outcome.round_id, kind="fieldwork", status="done",
+                                     settings=settings.to_dict(),
+                                     result=outcome.to_dict(), created_by_id=coordinator_id, finished_at=utcnow()))
+        round_ = db.session.get(Round, outcome.round_id)
         if round_.status == "closed":
-            lifecycle.move(round_, "reported", by=coordinator)
+            lifecycle.move(round_, "reported", by=db.session.get(User, coordinator_id))
             db.session.commit()
         previous = round_.id
     report(100, 100, "done")

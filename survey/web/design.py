@@ -107,7 +107,8 @@ def _page(round_, run, *, rows, settings, errors=None, status=200):
     errors = [{**item, "label": field_label(item.get("field", ""))} for item in errors or []]
     by_field = {}
     for item in errors:
-        by_field.setdefault(item.get("field", ""), []).append(_(item["message"]))
+        message = item["message"]
+        by_field.setdefault(item.get("field", ""), []).append(_(message))
     return render_template("design/evaluate.html", round=round_, run=run, rows=rows, settings=settings,
                            errors=errors, field_errors=by_field, methods=METHODS, charts=charts,
                            view=comparison(run.result, english=_english()) if run and run.result else None,

@@ -21,6 +21,7 @@ from survey.models import (
     IssueEvent,
     ReportSnapshot,
     Round,
+    SimulationRun,
     Stratum,
     Verification,
 )
@@ -144,3 +145,26 @@ def test_only_a_drawn_round_that_is_not_closed_can_be_simulated(app, db, tmp_pat
     lifecycle.change_status(round_id, "closed", by=make_user("coordinator", "closer"))
     with pytest.raises(InvalidState):
         simulation.simulate_round(round_id, simulation.Settings(callers=2), now=NOW)
+
+
+def test_the_demo_gets_two_reported_rounds_once(app, db, monkeypatch):
+    """What ``make run`` queues after loading the demo city (smaller here: the demo's rounds are 5,200 each)."""
+    from survey.services.demo import load_demo
+
+    load_demo()
+    monkeypatch.setattr(simulation, "DEMO_PEOPLE", 8_000)
+    monkeypatch.setattr(simulation, "DEMO_DESIGN", {**simulation.DEMO_DESIGN, "target": 150, "base": 10})
+
+    outcomes = simulation.demo_rounds(now=NOW)
+
+    first, second = (db.session.scalar(select(Round).where(Round.name == name)) for name, _ in simulation.DEMO_ROUNDS)
+    assert [o.round_id for o in outcomes] == [first.id, second.id]
+    assert first.status == second.status == "reported" and second.previous_id == first.id
+    assert first.fielding_at.replace(tzinfo=UTC) < second.fielding_at.replace(tzinfo=UTC) < NOW
+    assert all(db.session.scalar(select(ReportSnapshot.status).where(ReportSnapshot.round_id == r.id)) == "ready"
+               for r in (first, second))
+    # Round 1 is long over: its loop is mostly closed. Round 2 is recent: its loop is under way.
+    assert "closed" in set(db.session.scalars(select(Issue.status).where(Issue.round_id == first.id)))
+    assert "closed" not in set(db.session.scalars(select(Issue.status).where(Issue.round_id == second.id)))
+    assert db.session.scalar(select(func.count()).select_from(SimulationRun)) == 2
+    assert simulation.demo_rounds(now=NOW) == []  # a second call makes nothing
