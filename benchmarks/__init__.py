@@ -14,4 +14,5 @@ SUITES: dict[str, str] = {
     "pipeline": "benchmarks.pipeline",
     "reports": "benchmarks.reports",
     "simulation": "benchmarks.simulation",
+    "simulated-round": "benchmarks.simulated_round",
 }
