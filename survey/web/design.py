@@ -63,7 +63,7 @@ def comparison(result: dict, *, english: bool = False) -> dict:
     city = [o["city"]["composite_half_width"] for o in options]
     return {
         "options": [o["option"] for o in options],
-        "labels": [o["option"]["label"] for o in options],
+        "labels": [_(o["option"]["label"]) for o in options],  # default labels are msgids; a typed one stays
         "districts": [(code, names.get(code, code)) for code in codes],
         "district_names": [names.get(code, code) for code in codes],
         "allocation": [[o["allocation"].get(code) for o in options] for code in codes],
@@ -77,7 +77,7 @@ def comparison(result: dict, *, english: bool = False) -> dict:
         "dials": [o["dials"] for o in options],
         "caller_hours": [o["caller_hours"] for o in options],
         "district_half_width": half_widths,
-        "series": {o["option"]["label"]: [row[i] for row in half_widths] for i, o in enumerate(options)},
+        "series": {_(o["option"]["label"]): [row[i] for row in half_widths] for i, o in enumerate(options)},
         "replicates": options[0]["replicates"] if options else 0,
         "level": options[0]["level"] if options else 0.95,
         "coverage_mc_se": options[0]["coverage_mc_se"] if options else None,
