@@ -40,5 +40,7 @@ def init_navigation(app: Flask) -> None:
             "nav_items": nav_items(),
             "get_locale": get_locale,
             **label_globals(),
-            "language_form": LanguageForm(next=request.full_path if request.query_string else request.path),
+            # formdata=None: this form is only drawn here; reading the request would fail on a bad JSON body
+            "language_form": LanguageForm(formdata=None,
+                                          next=request.full_path if request.query_string else request.path),
         }

@@ -14,6 +14,7 @@ from ..i18n import N_
 from ..sampling.design import DESIGN_METHODS, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
 from ..services import frames, lifecycle, questionnaires, rounds, simulation
+from .forms import form_number
 from .labels import STATUS_LABELS
 from .policy import PHONE_VIEWERS
 
@@ -44,9 +45,9 @@ def create():
     errors: list[dict] = []
     if request.method == "POST":
         try:
-            round_ = rounds.create_round(request.form.get("name", ""), int(request.form.get("frame_id") or 0),
+            round_ = rounds.create_round(request.form.get("name", ""), form_number(request.form, "frame_id", 0, int),
                                          design_from_form(request.form), by=current_user._get_current_object(),
-                                         questionnaire_id=request.form.get("questionnaire_id", type=int))
+                                         questionnaire_id=form_number(request.form, "questionnaire_id", None, int))
         except DomainError as exc:
             errors = [{"field": "", "message": exc.localised(_)}]
         else:
@@ -61,7 +62,7 @@ def create():
 def preview():
     """The live preview (JSON): per-stratum N_h, n_h, issued, drawn and ± for the design in the form."""
     try:
-        frame_id = int(request.form.get("frame_id") or 0)
+        frame_id = form_number(request.form, "frame_id", 0, int)
         frames.get_frame(frame_id)
         result = rounds.preview(frame_id, Design.from_dict(design_from_form(request.form)))
     except DomainError as exc:
