@@ -253,15 +253,11 @@ def _summary(problems: list[dict[str, str]]) -> str:
 
 
 def _whole(data: Mapping[str, Any], name: str, default: int | None, problems: list[dict[str, str]]) -> int | None:
-    raw = _text(data, name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value != int(value):
-        problems.append({"field": name, "message": f"must be a whole number, not {raw[:20]!r}"})
+    value = _number(data, name, default, problems)
+    if value is None:
+        return None
+    if value != int(value):
+        problems.append({"field": name, "message": f"must be a whole number, not {_text(data, name)[:20]!r}"})
         return None
     return int(value)
 

@@ -10,12 +10,12 @@ from survey.errors import ValidationError
 from survey.models import Region, SimulationRun
 from survey.services import design_evaluation, frames, questionnaires, rounds
 from survey.services.demo import load_demo
+from survey.services.synthetic import SYNTHETIC_MAPPING as MAPPING
 from survey.services.synthetic import write_synthetic_csv
 from survey.simulation.evaluation import DesignOption
 
 from ..conftest import make_user
 
-MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
 DESIGN = {"strata": ["region", "urban"], "target": 120, "base": 3, "completion_rate": 0.3}
 
 

@@ -10,11 +10,11 @@ from survey.models import AuditEvent, Case, Round, Stratum
 from survey.sampling.design import Design
 from survey.services import frames, rounds
 from survey.services.demo import load_demo
+from survey.services.synthetic import SYNTHETIC_MAPPING as MAPPING
 from survey.services.synthetic import write_synthetic_csv
 
 from ..conftest import make_user
 
-MAPPING = {"phone": "手机号码", "region": "区县", "urban": "城乡", "sex": "性别", "age": "年龄"}
 DESIGN = {"strata": ["region", "urban"], "target": 600, "base": 30, "completion_rate": 0.3, "replicates": 4,
           "reserve_replicates": 1}
 
