@@ -29,3 +29,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def too_long(model, values: dict, *, field_prefix: str = "") -> list[dict[str, str]]:
+    """Problems for the string values longer than their ``model`` column allows (PostgreSQL refuses them;
+    SQLite would keep them silently): ``[{"field": …, "message": …}]``, empty when all fit."""
+    problems = []
+    for name, value in values.items():
+        column = model.__table__.columns.get(name)
+        length = getattr(getattr(column, "type", None), "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            problems.append({"field": f"{field_prefix}{name}", "message": f"at most {length} characters"})
+    return problems

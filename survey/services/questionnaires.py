@@ -19,7 +19,7 @@ from ..errors import InvalidState, NotFound, ValidationError
 from ..extensions import db
 from ..i18n import N_
 from ..models import Indicator, Question, Questionnaire, QuestionOption, Round, Scale, User
-from ..models.types import utcnow
+from ..models.types import too_long, utcnow
 from . import audit
 
 
@@ -156,6 +156,17 @@ def _unstorable(instrument: doc.Instrument) -> None:
     if not instrument.name:
         raise ValidationError(N_("the questionnaire needs a name"), details=[{"field": "name",
                                                                              "message": "missing"}])
+    long = too_long(Questionnaire, {"name": instrument.name, "title_zh": instrument.title_zh,
+                                    "title_en": instrument.title_en})
+    for q in instrument.questions:
+        long += too_long(Question, {"code": q.code, "scale_code": q.scale}, field_prefix=f"{q.code}.")
+        for o in q.options:
+            long += too_long(QuestionOption, {"code": o.code, "label_zh": o.label_zh, "label_en": o.label_en},
+                             field_prefix=f"{q.code}.{o.code}.")
+    if long:
+        raise ValidationError(N_("%(field)s is too long: %(why)s"), params={"field": long[0]["field"],
+                                                                            "why": long[0]["message"]},
+                              details=long)
 
 
 DUPLICATES = {"duplicate question code %(code)s (questions %(first)s and %(second)s)", "duplicate option code %(code)s"}

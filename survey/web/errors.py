@@ -6,17 +6,22 @@ Users never see a stack trace; the server log does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from ..i18n import N_
 
 
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/jobs/", "/health")):
-        return True
+    if request.path.startswith(("/api/", "/jobs/", "/health")) or request.is_json:
+        return True  # a client that sends JSON reads JSON
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
@@ -66,7 +71,42 @@ def init_errors(app: Flask) -> None:
         status = exc.code or 500
         return _respond(status, *_friendly(status))
 
+    @app.before_request
+    def _no_nul_characters():
+        """Text cannot hold NUL (PostgreSQL refuses it): refuse it on the way in, naming the field."""
+        fields = [name for name, values in request.form.lists() if any("\x00" in v for v in values)]
+        fields += [name for name, values in request.args.lists() if any("\x00" in v for v in values)]
+        if request.is_json:
+            fields += _nul_paths(request.get_json(silent=True), "")
+        if fields:
+            raise ValidationError(N_("%(field)s contains a NUL character, which text cannot hold"),
+                                  params={"field": fields[0]},
+                                  details=[{"field": f, "message": "NUL character"} for f in fields])
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        """A value the database cannot hold that no check caught (too long for its column, out of range):
+        the user's input, refused — logged as a warning so the missing check gets added."""
+        db.session.rollback()
+        app.logger.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                           str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return _respond(422, str(_l("Check the input")),
+                        str(_l("A value is longer than its field allows, or not of its kind. Shorten it and "
+                               "try again.")))
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # the error page must not meet a transaction the failure left unusable
         return _respond(500, *_friendly(500))
+
+
+def _nul_paths(value: Any, path: str) -> list[str]:
+    """JSON paths (``answers.fix``) of the strings holding a NUL character."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nul_paths(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{path}[{i}]")]
+    return []

@@ -117,3 +117,11 @@ def test_a_draft_used_by_no_round_can_be_deleted_a_frozen_one_not(demo_questionn
     assert questionnaires.list_questionnaires() == [demo_questionnaire]
     with pytest.raises(InvalidState):
         questionnaires.delete_draft(demo_questionnaire.id, by=None)
+
+
+def test_text_longer_than_its_field_is_refused_by_name(db):
+    instrument = Instrument("长标题问卷", title_zh="长" * 201,
+                            questions=[Question("q1", "text", "您有什么建议？", required=False)])
+    with pytest.raises(ValidationError) as error:
+        questionnaires.create(instrument, by=None)
+    assert error.value.details == [{"field": "title_zh", "message": "at most 200 characters"}]

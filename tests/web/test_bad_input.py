@@ -103,3 +103,11 @@ def test_no_form_or_json_endpoint_fails_on_garbage(app, db, populated, caplog):
     assert failures == [], "\n".join(failures)
     # The data is still there and whole: no garbage got in by a side door.
     assert db.session.scalar(select(User.id).where(User.username.like("%script%"))) is None
+
+
+def test_a_nul_character_is_refused_naming_its_field(as_role, db):
+    answer = as_role("coordinator").post("/rounds/new", data={"name": "第一\x00轮", "frame_id": "1"})
+    assert answer.status_code == 422
+    assert "name" in answer.get_data(as_text=True)
+    json_answer = as_role("caller").post("/calls/case/1/interview", json={"answers": {"fix": "路灯\x00坏了"}})
+    assert json_answer.status_code == 422 and json_answer.get_json()["details"][0]["field"] == "answers.fix"
