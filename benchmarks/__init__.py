@@ -15,4 +15,5 @@ SUITES: dict[str, str] = {
     "reports": "benchmarks.reports",
     "simulation": "benchmarks.simulation",
     "simulated-round": "benchmarks.simulated_round",
+    "soak": "benchmarks.soak",
 }
