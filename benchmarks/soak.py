@@ -1,4 +1,5 @@
-"""Soak: 50 callers with ~2 s think time against gunicorn (2 × 4 threads) and two RQ workers for 10 minutes.
+"""Soak: 50 callers with ~2 s think time against gunicorn (2 × 4 threads) and two RQ workers (``--simple``, as
+``make run``) for 10 minutes.
 
 The fieldwork benchmark's set-up and callers (:mod:`benchmarks.fieldwork`), run minute after minute, watching
 what a long day does: p95 latency per minute (last minute vs the first), the resident memory of the server
@@ -67,7 +68,8 @@ def run(quick: bool) -> list[Result]:
             env, round_id, names, answers = _prepare(tmp, redis.url)
             port = redis_server.free_port()
             procs.append(_serve(env, port, tmp / "gunicorn.log"))
-            for args in ([], ["--no-cron"]):  # two workers; the first runs the scheduler (the sweeper)
+            # Two workers as `make run` starts them (--simple); the first runs the scheduler (the sweeper).
+            for args in (["--simple"], ["--simple", "--no-cron"]):
                 procs.append(subprocess.Popen([sys.executable, "-m", "workers", *args], cwd=ROOT, env=env,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             base = f"http://127.0.0.1:{port}"

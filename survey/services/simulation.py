@@ -830,8 +830,9 @@ DEMO_SEED = 2026
 
 
 def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None) -> list[Outcome]:
-    """The demo's two rounds of 5,200 completes, each simulated and reported (nothing is done twice:
-    a round that exists already is left as it is). Round 2 is recent, so its issue loop is under way."""
+    """The demo's two rounds of 5,200 completes, each simulated and reported. Nothing is done twice: a reported
+    demo round is left as it is, and one a stopped run left half-done (``make run`` interrupted) is carried on
+    from where it stopped. Round 2 is recent, so its issue loop is under way."""
     from pathlib import Path
     from tempfile import TemporaryDirectory
 
@@ -841,7 +842,8 @@ def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None
 
     report = progress or (lambda done, total, message="": None)
     now = now or utcnow()
-    if any(db.session.scalar(select(Round.id).where(Round.name == name)) for name, _ in DEMO_ROUNDS):
+    existing = [db.session.scalar(select(Round).where(Round.name == name)) for name, _ in DEMO_ROUNDS]
+    if all(r is not None and r.status == "reported" for r in existing):
         report(100, 100, "the demo rounds exist already")
         return []
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator", User.active).order_by(User.id))
@@ -849,17 +851,18 @@ def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None
                                       .order_by(Questionnaire.id))
     if coordinator is None or questionnaire is None:
         raise InvalidState(N_("load the demo city first: the demo rounds need its coordinator and questionnaire"))
+    coordinator_id, questionnaire_id = coordinator.id, questionnaire.id
     report(0, 100, "synthetic frame")
     frame = db.session.scalar(select(Frame).where(Frame.name == DEMO_FRAME))
-    if frame is None:
-        frame = frames.create_frame(DEMO_FRAME)
+    if frame is None or frame.status != "ready":  # none yet, or an import a stopped run cut short: a new one
+        frame = frames.create_frame(DEMO_FRAME if frame is None else f"{DEMO_FRAME} {utcnow():%Y%m%d%H%M%S}")
         with TemporaryDirectory() as tmp:
             path = Path(tmp) / "frame.csv"
             write_synthetic_csv(path, people=DEMO_PEOPLE, seed=DEMO_SEED)
             frames.import_file(frame.id, path, SYNTHETIC_MAPPING)
+    frame_id = frame.id
     outcomes: list[Outcome] = []
-    previous = None
-    coordinator_id = coordinator.id
+    previous: int | None = None
     for i, (name, days_ago) in enumerate(DEMO_ROUNDS):
         coordinator = db.session.get(User, coordinator_id)  # each simulation leaves the session empty
         share = (5 + 47 * i, 47)  # progress: 5–52% for round 1, 52–99% for round 2
@@ -867,23 +870,27 @@ def demo_rounds(*, progress: Progress | None = None, now: datetime | None = None
         def step(done: int, total: int, message: str = "", share: tuple[int, int] = share, name: str = name) -> None:
             report(share[0] + share[1] * done // max(total, 1), 100, f"{name}: {message}")
 
-        if previous is None:
-            round_ = rounds.create_round(name, frame.id, DEMO_DESIGN, by=coordinator, questionnaire_id=questionnaire.id)
-        else:
-            round_ = rounds.copy_round(previous, name, by=coordinator)
-        rounds.draw(round_.id, seed=DEMO_SEED + i)
-        start = (now - timedelta(days=days_ago)).astimezone(LOCAL).replace(hour=0, minute=0, second=0,
-                                                                            microsecond=0).astimezone(UTC)
-        settings = Settings(callers=30, falsifiers=1, seed=DEMO_SEED + i, start=start)
-        outcome = simulate_round(round_.id, settings, progress=step, now=now)
-        outcomes.append(outcome)  # kept as a run, so the round page says how the round came about
-        db.session.add(SimulationRun(round_id=outcome.round_id, kind="fieldwork", status="done",
-                                     settings=settings.to_dict(),
-                                     result=outcome.to_dict(), created_by_id=coordinator_id, finished_at=utcnow()))
-        round_ = db.session.get(Round, outcome.round_id)
+        round_ = db.session.scalar(select(Round).where(Round.name == name))
+        if round_ is None:
+            round_ = rounds.copy_round(previous, name, by=coordinator) if previous is not None else \
+                rounds.create_round(name, frame_id, DEMO_DESIGN, by=coordinator, questionnaire_id=questionnaire_id)
+        if round_.status in ("draft", "sampling"):
+            rounds.draw(round_.id, seed=DEMO_SEED + i)
+        round_id = round_.id
+        if db.session.get(Round, round_id).status in ("sampled", "fielding"):
+            start = (now - timedelta(days=days_ago)).astimezone(LOCAL).replace(hour=0, minute=0, second=0,
+                                                                                microsecond=0).astimezone(UTC)
+            settings = Settings(callers=30, falsifiers=1, seed=DEMO_SEED + i, start=start)
+            outcome = simulate_round(round_id, settings, progress=step, now=now)
+            outcomes.append(outcome)  # kept as a run, so the round page says how the round came about
+            db.session.add(SimulationRun(round_id=round_id, kind="fieldwork", status="done",
+                                         settings=settings.to_dict(), result=outcome.to_dict(),
+                                         created_by_id=coordinator_id, finished_at=utcnow()))
+            db.session.commit()
+        round_ = db.session.get(Round, round_id)
         if round_.status == "closed":
             lifecycle.move(round_, "reported", by=db.session.get(User, coordinator_id))
             db.session.commit()
-        previous = round_.id
+        previous = round_id
     report(100, 100, "done")
     return outcomes

@@ -168,3 +168,29 @@ def test_the_demo_gets_two_reported_rounds_once(app, db, monkeypatch):
     assert "closed" not in set(db.session.scalars(select(Issue.status).where(Issue.round_id == second.id)))
     assert db.session.scalar(select(func.count()).select_from(SimulationRun)) == 2
     assert simulation.demo_rounds(now=NOW) == []  # a second call makes nothing
+
+
+def test_a_demo_stopped_half_way_is_carried_on(app, db, monkeypatch):
+    """``make run`` stopped during the demo's simulation: the next run finishes the rounds, doubling nothing."""
+    from survey.services.demo import load_demo
+
+    load_demo()
+    monkeypatch.setattr(simulation, "DEMO_PEOPLE", 8_000)
+    monkeypatch.setattr(simulation, "DEMO_DESIGN", {**simulation.DEMO_DESIGN, "target": 120, "base": 10})
+    real = simulation.simulate_round
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt  # the worker is killed as the first round's fieldwork begins
+
+    monkeypatch.setattr(simulation, "simulate_round", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        simulation.demo_rounds(now=NOW)
+    first = db.session.scalar(select(Round).where(Round.name == simulation.DEMO_ROUNDS[0][0]))
+    assert first.status == "sampled"
+
+    monkeypatch.setattr(simulation, "simulate_round", real)
+    simulation.demo_rounds(now=NOW)
+
+    names = [name for name, _ in simulation.DEMO_ROUNDS]
+    assert [r.status for r in db.session.scalars(select(Round).where(Round.name.in_(names)))] == ["reported"] * 2
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 2
