@@ -20,6 +20,7 @@ import numpy as np
 import psutil
 
 from survey import create_app, redis_server
+from survey.devstack import stop_all
 
 from .fieldwork import ROOT, _health_p50, _load, _prepare, _serve
 from .harness import Result
@@ -88,13 +89,7 @@ def run(quick: bool) -> list[Result]:
                 time.sleep(1)
                 waiting, failed = _left(env)
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_all(procs, timeout=30)
             redis.stop()
     return [
         Result("soak", f"p95 latency, last of {minutes} minutes", p95s[-1], "ms", baseline=p95s[0], target=1.5,

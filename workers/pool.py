@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rq import Worker
 
 from survey import queue
+from survey.devstack import stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,10 +51,4 @@ def workers_for_the_run(count: int, *, timeout: float = 20) -> Iterator[int]:
             time.sleep(0.2)
         yield count
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)

@@ -146,10 +146,9 @@ def record_outcome(case_id: int, caller: User, outcome: str, *, now: datetime | 
                    appointment_at: datetime | None = None, note: str = "", screened_eligible: bool = False) -> Case:
     """Record a call that did not end in an interview (no answer, refusal, appointment …)."""
     now = now or now_utc()
-    _check_outcome(outcome, now, appointment_at)
+    _check_outcome(outcome, now, appointment_at)  # before the claim is looked at, as ever
     case = _held(case_id, caller, now)
-    record_call(case, caller, outcome, now, appointment_at=appointment_at, note=note,
-                screened_eligible=screened_eligible)
+    _apply(case, caller, outcome, now, appointment_at=appointment_at, note=note, screened_eligible=screened_eligible)
     db.session.commit()
     return case
 

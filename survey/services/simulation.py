@@ -386,14 +386,13 @@ class _Fieldwork:
         self.team = team
         self.works = [CallerAtWork(caller, population, np.random.default_rng([int(rng.integers(2**32)), caller.id]),
                                    start.timestamp(), 1) for _, caller in team]
-        self.start, self.until = start.timestamp(), until.timestamp()
+        self.until = until.timestamp()
         self.started_at = self.ended_at = start
         self.targets = {s.id: s.target for s in round_.strata}
         self.total_target = sum(self.targets.values())
         self.dials = self.completes = 0
         self.stored: list[int] = []  # interview ids, in order
         self.fake: set[int] = set()  # interviews a falsifier made up (what a verifier would find)
-        self.jobs: list[str] = []
         self.pending: list[Interview] = []
         self.pending_fake: list[Interview] = []
         self.answer_rows: list[tuple[Interview, dict[str, Any]]] = []
@@ -456,7 +455,7 @@ class _Fieldwork:
 
     # the clock
     def run(self, progress: Callable[[int, int], None]) -> None:
-        callers = [(self.start, i) for i in range(len(self.team))]
+        callers = [(self.started_at.timestamp(), i) for i in range(len(self.team))]
         heapq.heapify(callers)
         while callers and not self._reached():
             t, i = heapq.heappop(callers)
@@ -467,13 +466,12 @@ class _Fieldwork:
                 heapq.heappush(callers, (self.rules.next_opening(moment).timestamp(), i))
                 continue
             case = self._next_case(t)
-            if case is None:
-                later = [w for w, _ in callers] + ([self.waiting[0][0]] if self.waiting else [])
-                if not self.waiting and not any(w > t for w, _ in callers):
-                    continue  # nothing to call and nobody on a call that could bring work: this caller is done
-                heapq.heappush(callers, (max(t + 60.0, min(x for x in later if x > t) if any(
-                    x > t for x in later) else t + 60.0), i))
-                continue
+            if case is None:  # wait for the next retry to fall due, or for a call under way that may bring one
+                due = [self.waiting[0][0]] if self.waiting else []
+                later = [x for x in [*(w for w, _ in callers), *due] if x > t]
+                if later:
+                    heapq.heappush(callers, (max(t + 60.0, min(later)), i))
+                continue  # else nothing is left to call and nobody can bring more: this caller is done
             ended = self._dial(case, i, t)
             self.ended_at = max(self.ended_at, _at(ended))
             heapq.heappush(callers, (ended + float(self.rng.uniform(*NOTES)), i))
@@ -496,9 +494,7 @@ class _Fieldwork:
         shares = dict(self.population.outcome_probabilities(person))
         if case.attempts:  # a number that rang before is not a bad number now
             shares.pop("invalid")
-        names = list(shares)
-        drawn = names[int(np.searchsorted(np.cumsum(list(shares.values())), self.rng.random() * sum(shares.values()),
-                                          side="right"))]
+        drawn = _pick(self.rng, tuple(shares.items()))
         fake = caller.falsifier == "subtle" and (drawn == "complete"
                                                  or (drawn == "refusal" and self.rng.random() < 0.5))
         if drawn == "complete" or fake:
@@ -571,12 +567,10 @@ class _Fieldwork:
             elif q.type == "single" and q.options:
                 value = q.options[0].code if said and self.rng.random() < RECONTACT_YES else q.options[-1].code
                 spent = spent or 4.0
-            elif q.required:
-                value = q.options[0].code if q.type == "multiple" and q.options else None
-                if q.type == "multiple" and value is not None:
-                    value = [value]
-                elif q.type == "number":
-                    value = q.min_value or 0
+            elif q.required and q.type == "multiple" and q.options:
+                value = [q.options[0].code]
+            elif q.required and q.type == "number":
+                value = q.min_value or 0
             if value is not None:
                 answers[q.code] = value
                 if spent is not None:
@@ -663,7 +657,6 @@ RETURN_REASON = "该问题不属于本部门职责范围，请重新分派"
 FALSIFIED = "回访受访者：表示从未接到过满意度调查电话"
 UNREACHABLE = "三次拨打均无人接听"
 NOT_FIXED = "现场查看：问题仍然存在，整改未落实"
-# Working speed per department, median working days to rectify: most on time, a few slow ones.
 # A share of departments is slow: their median rectification overruns the deadline by 30% (others take half of it).
 SLOW_DEPARTMENTS = 0.3
 
@@ -696,8 +689,10 @@ class _FollowUp:
         return timedelta(hours=float(self.rng.uniform(low, high)))
 
     def run(self) -> dict[str, int]:
+        last = None
         for issue in db.session.scalars(select(Issue).where(Issue.round_id == self.round.id).order_by(Issue.id)):
             created = fieldwork._aware(issue.created_at)
+            last = max(last or created, created)
             if issue.status == "new":
                 self.at(created + self.hours(2, 30), lambda t, i=issue.id: self.assign(i, t))
             elif issue.status == "assigned":
@@ -707,8 +702,6 @@ class _FollowUp:
                                                                   Verification.status == "open")):
             self.at(fieldwork._aware(task.created_at) + self.hours(4, 24 * 7),
                     lambda t, v=task.id: self.verify_interview(v, t))
-        last = max((fieldwork._aware(i.created_at) for i in db.session.scalars(
-            select(Issue).where(Issue.round_id == self.round.id))), default=None)
         if last is not None:
             self.at(last + timedelta(days=14), self.spot_checks)
             self.at(last + timedelta(days=21), self.close_reviewed)
@@ -727,10 +720,13 @@ class _FollowUp:
         department_id = issue.department_id or next(iter(self.liaison), None)
         if department_id is None:
             return
+        self.counts["assigned"] += 1
+        self._assign(issue, department_id, t)
+
+    def _assign(self, issue: Issue, department_id: int, t: datetime) -> None:
         issues.apply_change(issue, "assigned", actor=self.coordinator, now=t,
                             change=Change(department_id=department_id, urgency=issue.urgency or "normal"))
-        self.counts["assigned"] += 1
-        self.at(t + self.hours(1, 6), lambda t2: self.work(issue_id, t2))
+        self.at(t + self.hours(1, 6), lambda t2, i=issue.id: self.work(i, t2))
 
     def work(self, issue_id: int, t: datetime) -> None:
         """The liaison returns a few issues at once and rectifies the rest at the department's pace."""
@@ -750,9 +746,7 @@ class _FollowUp:
 
     def reassign(self, issue_id: int, t: datetime) -> None:
         issue = db.session.get(Issue, issue_id)
-        issues.apply_change(issue, "assigned", actor=self.coordinator, now=t,
-                            change=Change(department_id=issue.department_id, urgency=issue.urgency or "normal"))
-        self.at(t + self.hours(1, 6), lambda t2: self.work(issue_id, t2))
+        self._assign(issue, issue.department_id, t)
 
     def rectify(self, issue_id: int, t: datetime) -> None:
         issue = db.session.get(Issue, issue_id)
@@ -817,7 +811,6 @@ class _FollowUp:
                 continue
             issues.apply_change(issue, "closed", actor=self.coordinator, now=t, change=Change())
             self.counts["closed"] += 1
-
 
 
 # --- the demo: two simulated, reported rounds ---------------------------------------------------------
