@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,9 +38,12 @@ def normalise(raw: object) -> tuple[str, str]:
     """``(digits, kind)`` with kind ``"mobile"`` or ``"landline"``; raises :class:`InvalidPhone`."""
     if raw is None:
         raise InvalidPhone(N_("invalid phone number: empty"))
-    if type(raw) is str and len(raw) == 11 and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789":
+    if type(raw) is str and len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" \
+            and raw[1] in "3456789":
         return raw, "mobile"  # the common case, without the general clean-up below (the import's hot path)
-    text = str(raw).strip()
+    # NFKC turns full-width digits and signs (１３８…, ＋８６, typed with a Chinese IME) into ASCII; other
+    # scripts' digits stay what they are and are refused below — str.isdigit() alone would keep them.
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
     if isinstance(raw, float) and raw.is_integer():  # Excel stores 13812345678 as 13812345678.0
         text = str(int(raw))
     text = _SEPARATORS.sub("", text)
@@ -51,7 +55,7 @@ def normalise(raw: object) -> tuple[str, str]:
         text = text[2:]
     if not text:
         raise InvalidPhone(N_("invalid phone number: empty"))
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidPhone(N_("invalid phone number: not a number"))
     if MOBILE.fullmatch(text):
         return text, "mobile"
@@ -80,13 +84,34 @@ class PhoneVault:
             raise ValueError("a phone key is required")
         secret = phone_key.encode()
         digest_key = hmac.digest(secret, b"minsheng/phone-digest/v1", "sha256")
-        self._digest = hmac.new(digest_key, digestmod=hashlib.sha256)
+        # HMAC-SHA256 by its definition, H((k ⊕ opad) ‖ H((k ⊕ ipad) ‖ m)), from the two padded-key states
+        # hashed once: the same digest as hmac.new() in half the time (the import hashes a million numbers).
+        block = digest_key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block)).copy
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block)).copy
         self._aead = AESGCM(hmac.digest(secret, b"minsheng/phone-encryption/v1", "sha256"))
 
     def digest(self, digits: str) -> bytes:
-        h = self._digest.copy()
-        h.update(digits.encode())
-        return h.digest()
+        inner = self._inner()
+        inner.update(digits.encode())
+        outer = self._outer()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def digest_many(self, numbers: Iterable[str | None]) -> list[bytes | None]:
+        """:meth:`digest` of each number (None stays None), without a method call per number."""
+        inner, outer = self._inner, self._outer
+        out: list[bytes | None] = []
+        for digits in numbers:
+            if digits is None:
+                out.append(None)
+                continue
+            h = inner()
+            h.update(digits.encode())
+            o = outer()
+            o.update(h.digest())
+            out.append(o.digest())
+        return out
 
     def encrypt(self, digits: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

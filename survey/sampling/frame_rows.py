@@ -140,3 +140,20 @@ def cell_parts(cells):
 
 def _missing(levels, missing_level):
     return levels * (levels != missing_level) - (levels == missing_level)
+
+
+# The import's column-wise fast path: the exact spellings it reads with one dict look-up per cell, each
+# mapped to its level code in cell_code's numbering. They are a subset of what the parsers above accept,
+# with the same result; a cell not found here (a missing value, an unusual spelling, a number from XLSX, an
+# age under 18 or over 120) sends its row through the parsers, which read it or say what is wrong.
+URBAN_CODES = {spelling: URBAN_LEVELS.index(value) for spelling, value in _URBAN.items()}
+SEX_CODES = {spelling: SEX_LEVELS.index(value) for spelling, value in _SEX.items()}
+BAND_CODES = {band: i for i, band in enumerate(AGE_BANDS)}
+AGE_CODES = {str(age): (age, AGE_BANDS.index(age_band(age))) for age in range(18, 121)}
+MISSING_CODE = {"urban": 2, "sex": 2, "age_band": 4}
+
+
+def level_values(urban_code: int, sex_code: int, band_code: int) -> tuple[bool | None, str | None, str | None]:
+    """The stored values of level codes (the inverse of the code tables above; the missing level is None)."""
+    return (URBAN_LEVELS[urban_code] if urban_code < 2 else None, SEX_LEVELS[sex_code] if sex_code < 2 else None,
+            AGE_BANDS[band_code] if band_code < 4 else None)

@@ -90,8 +90,8 @@ def _csv_rows(path: Path, encoding: str | None, header: bool = False) -> Iterato
                     yield number, values, 0
                     return
                 continue
-            if not any(values) or not any(v.strip() for v in values):
-                continue  # blank lines are not rows
+            if not "".join(values).strip():
+                continue  # blank lines (or only spaces and empty cells) are not rows
             if number % 1024 == 0:  # the position is only for progress: asking the file each row costs
                 position = raw.tell()
             yield number, values, position

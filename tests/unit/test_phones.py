@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 from cryptography.exceptions import InvalidTag
 from hypothesis import given
@@ -16,6 +19,8 @@ from survey.phones import InvalidPhone, PhoneVault, mask, normalise
     ("+86 138-1234-5678", ("13812345678", "mobile")),
     ("008613812345678", ("13812345678", "mobile")),
     (13812345678.0, ("13812345678", "mobile")),  # as Excel stores it
+    ("１３８ １２３４ ５６７８", ("13812345678", "mobile")),  # full-width, as a Chinese IME types it
+    ("13８12345678", ("13812345678", "mobile")),
     ("0531-87654321", ("053187654321", "landline")),
     ("(010) 6512 3456", ("01065123456", "landline")),
     ("0538-8123456", ("05388123456", "landline")),
@@ -25,7 +30,8 @@ def test_valid_numbers_are_normalised(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["", None, "1381234567", "12812345678", "138123456789", "abc", "110",
-                                 "05311234", "0031234567890", "1381234567x"])
+                                 "05311234", "0031234567890", "1381234567x",
+                                 "1300000000٠"])  # an Arabic-Indic digit: a digit, but not one of ours
 def test_invalid_numbers_are_refused_with_a_reason(raw):
     with pytest.raises(InvalidPhone) as error:
         normalise(raw)
@@ -45,6 +51,12 @@ def test_digests_are_keyed_and_stable():
     assert len(vault.digest("13812345678")) == 32
 
 
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20), st.text(min_size=1, max_size=80))
+def test_digest_is_standard_hmac_sha256_so_stored_digests_keep_matching(digits, phone_key):
+    derived = hmac.digest(phone_key.encode(), b"minsheng/phone-digest/v1", "sha256")
+    assert PhoneVault(phone_key).digest(digits) == hmac.new(derived, digits.encode(), hashlib.sha256).digest()
+
+
 def test_encryption_round_trips_hides_the_number_and_detects_tampering():
     vault = PhoneVault("key-one")
     token = vault.encrypt("13812345678")
@@ -56,7 +68,7 @@ def test_encryption_round_trips_hides_the_number_and_detects_tampering():
         PhoneVault("key-two").decrypt(token)
 
 
-@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_every_mobile_number_is_accepted_and_masked_to_seven_stars_or_fewer(number):
     digits, kind = normalise(number)
     assert (digits, kind) == (number, "mobile")
