@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +39,10 @@ class Interview(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('" + "', '".join(INTERVIEW_STATUSES) + "')", name="status_known"),
         UniqueConstraint("idempotency_key"),
+        # The interviews still waiting to be processed, per round, oldest first: a live job takes them along
+        # with its own, and the sweeper looks for them. Partial, so it holds only the few waiting rows.
+        Index("ix_interview_waiting", "round_id", "id", sqlite_where=text("status = 'received'"),
+              postgresql_where=text("status = 'received'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

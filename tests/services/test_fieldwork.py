@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.errors import InvalidState, ValidationError
-from survey.models import Answer, AuditEvent, CallAttempt, Case, Interview, Stratum
+from survey.models import Answer, AuditEvent, CallAttempt, Case, Interview, QualitySignal, Stratum
 from survey.services import fieldwork, lifecycle, questionnaires, rounds
 
 from ..conftest import make_user
@@ -216,9 +216,59 @@ def test_the_bulk_path_gives_the_same_rows_in_one_transaction(fielding, callers,
         given = {**complete_answers(), "healthcare": "dissatisfied", "healthcare_why": f"原因{i}"}
         ids.append(fieldwork.submit_interview(case.id, caller, {"idempotency_key": f"bulk-{i}" * 4, "answers": given},
                                               now=EVENING).interview.id)
-    interviews.process(ids[0])  # one already processed live
+    interviews.process_many(ids[:1])  # one already processed
     assert interviews.process_many(ids) == {"processed": 2, "already": 1}
     assert interviews.process_many(ids) == {"processed": 0, "already": 3}
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 3
     db.session.expire_all()
     assert all(db.session.get(Interview, i).scores["healthcare"] == 0 for i in ids)
+
+
+def _submitted(round_, caller, n: int, key: str) -> list[int]:
+    ids = []
+    for i in range(n):
+        case = fieldwork.claim_next(round_.id, caller, now=EVENING)
+        ids.append(fieldwork.submit_interview(case.id, caller, {"idempotency_key": f"{key}-{i}".ljust(32, "x"),
+                                                                "answers": complete_answers()},
+                                              now=EVENING).interview.id)
+    return ids
+
+
+def test_a_live_job_takes_the_waiting_interviews_of_its_round_along_and_theirs_find_them_done(fielding, callers, db,
+                                                                                              monkeypatch):
+    from survey.services import interviews
+
+    monkeypatch.setattr(interviews, "LIVE_BATCH", 3)
+    ids = _submitted(fielding, callers[0], 5, "backlog")
+    assert interviews.process(ids[3]) == "processed"  # its own, then the two oldest waiting
+    status = dict(db.session.execute(select(Interview.id, Interview.status).where(Interview.id.in_(ids))).all())
+    assert [status[i] for i in ids] == ["processed", "processed", "received", "processed", "received"]
+    assert interviews.process(ids[0]) == "processed"  # its job comes later and finds it done: nothing twice
+    assert interviews.process(ids[2]) == "processed"
+    assert interviews.process_many(ids) == {"processed": 0, "already": 5}
+    signals = db.session.execute(select(QualitySignal.interview_id, QualitySignal.kind)
+                                 .where(QualitySignal.interview_id.in_(ids))).all()
+    assert len(signals) == len(set(signals)) > 0  # one signal of a kind per interview, whoever processed it
+
+
+def test_a_live_job_leaves_other_rounds_waiting_interviews_to_their_own_jobs(fielding, callers, db, frame):  # noqa: F811
+    from survey.services import interviews
+
+    coordinator = make_user("coordinator")
+    other = rounds.create_round("第二轮", frame.id, DESIGN, by=coordinator,
+                                questionnaire_id=questionnaires.list_questionnaires()[0].id)
+    rounds.draw(other.id, seed=4)
+    lifecycle.change_status(other.id, "fielding", by=coordinator)
+    mine = _submitted(fielding, callers[0], 2, "mine")
+    theirs = _submitted(other, callers[1], 1, "theirs")
+    interviews.process(mine[0])
+    assert db.session.get(Interview, mine[1]).status == "processed"
+    assert db.session.get(Interview, theirs[0]).status == "received"
+
+
+def test_processing_an_unknown_interview_is_a_clear_error(db):
+    from survey.errors import NotFound
+    from survey.services import interviews
+
+    with pytest.raises(NotFound):
+        interviews.process(987654)
