@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ValidationError
+from ..i18n import N_
 from .allocation import allocate, issued_size, margin_of_error, precision_allocation, z_value
 from .frame_rows import STRATUM_VARIABLES
 
 DESIGN_METHODS = ("proportional", "equal", "neyman", "power", "precision")
+
+
+OTHER_STRATA = "*"  # in a completion-rate mapping: the rate of every stratum not named
 
 
 def _fail(message: str, field_name: str) -> ValidationError:
@@ -34,7 +38,8 @@ class Design:
     base: int = 0
     min_n: int = 0
     max_n: int | None = None
-    completion_rate: float | Mapping[str, float] = 0.3  # overall, or by stratum key
+    # Completes expected per number issued: one rate, or rates by stratum key ("*": every stratum not listed).
+    completion_rate: float | Mapping[str, float] = 0.3
     replicates: int = 4  # the issued numbers are released in this many replicates
     reserve_replicates: int = 1  # drawn but held back, released when a stratum runs short
     exclude_recent_rounds: int = 0
@@ -74,12 +79,13 @@ class Design:
         if isinstance(rate, Mapping):
             rates = {}
             for key, value in rate.items():
+                name = "completion_rate" if key == OTHER_STRATA else f"completion_rate.{key}"
                 try:
                     rates[str(key)] = float(value)
                     if not 0 < rates[str(key)] <= 1:
                         raise ValueError
                 except (TypeError, ValueError):
-                    problems.append({"field": "completion_rate", "message": f"{key}: a rate in (0, 1]"})
+                    problems.append({"field": name, "message": "must be a rate between 0 and 1 (completes per number)"})
             rate = rates
         else:
             rate = number("completion_rate", float, 0.001, 1.0, default=0.3)
@@ -120,10 +126,17 @@ class Design:
 
     def rate_for(self, key: str) -> float:
         if isinstance(self.completion_rate, Mapping):
-            if key not in self.completion_rate:
-                raise _fail(f"no expected completion rate for stratum {key}", "completion_rate")
-            return self.completion_rate[key]
+            rate = self.completion_rate.get(key, self.completion_rate.get(OTHER_STRATA))
+            if rate is None:
+                raise _fail(f"no expected completion rate for stratum {key}", f"completion_rate.{key}")
+            return rate
         return float(self.completion_rate)
+
+    def rate_overrides(self) -> dict[str, float]:
+        """The strata given a rate of their own (by key)."""
+        if not isinstance(self.completion_rate, Mapping):
+            return {}
+        return {k: v for k, v in self.completion_rate.items() if k != OTHER_STRATA}
 
 
 @dataclass(frozen=True)
@@ -136,13 +149,14 @@ class StratumPlan:
     replicate_size: int
     selected: int
     moe: float | None  # expected ± at p = 0.5 from `target` completes
+    rate: float = 0.0  # expected completes per number issued
 
 
 @dataclass(frozen=True)
 class Plan:
     strata: list[StratumPlan]
     moe: float | None  # overall, stratified SRS at p = 0.5
-    warnings: list[str]
+    warnings: list[tuple[str, dict[str, Any]]]  # (message template, its values); "stratum" is a stratum key
 
     @property
     def totals(self) -> dict[str, int]:
@@ -153,7 +167,12 @@ def plan(design: Design, keys: Sequence[str], labels: Sequence[dict[str, Any]], 
     """Per-stratum targets, issued and selected numbers for a design over the given strata."""
     if not keys:
         raise _fail("the frame has no units with values for the chosen strata", "strata")
-    warnings: list[str] = []
+    unknown = sorted(set(design.rate_overrides()) - set(keys))
+    if unknown:
+        raise ValidationError(f"no stratum {', '.join(unknown)} in this design",
+                              details=[{"field": f"completion_rate.{k}", "message": "no such stratum in this design"}
+                                       for k in unknown])
+    warnings: list[tuple[str, dict[str, Any]]] = []
     if design.method == "precision":
         targets = precision_allocation(populations, design.moe)
     else:
@@ -165,14 +184,16 @@ def plan(design: Design, keys: Sequence[str], labels: Sequence[dict[str, Any]], 
                            sd=sd, power=design.power, base=design.base, min_n=design.min_n, max_n=design.max_n)
     strata = []
     for key, label, N, n in zip(keys, labels, populations, targets, strict=True):
-        issued = issued_size(n, design.rate_for(key))
+        rate = design.rate_for(key)
+        issued = issued_size(n, rate)
         if issued > N:
-            warnings.append(f"{key}: {issued} numbers would be needed for {n} completes, but the frame has {N}")
+            warnings.append((N_("%(stratum)s: %(needed)s numbers would be needed for %(n)s completes, but the frame "
+                                "has %(N)s"), {"stratum": key, "needed": issued, "n": n, "N": N}))
             issued = N
         size = max(1, math.ceil(issued / design.replicates)) if issued else 1
         selected = min(N, issued + design.reserve_replicates * size)
         strata.append(StratumPlan(key, dict(label), int(N), int(n), int(issued), int(size), int(selected),
-                                  margin_of_error(n, population=N)))
+                                  margin_of_error(n, population=N), rate))
     return Plan(strata, overall_moe(populations, targets), warnings)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError
 from ..fieldwork.rules import DEFAULT_DELAYS, CallRules
 from ..i18n import N_
-from ..sampling.design import DESIGN_METHODS, Design
+from ..sampling.design import DESIGN_METHODS, OTHER_STRATA, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
 from ..services import frames, lifecycle, questionnaires, rounds, simulation
 from .forms import form_number
@@ -22,6 +23,8 @@ STAGE_LABELS = {"prepare": N_("preparation"), "fieldwork": N_("fieldwork"), "pro
                 "quality": N_("verification selection"), "follow-up": N_("follow-up of issues and checks"),
                 "report": N_("report")}
 
+DEFAULT_COMPLETION_RATE = "0.32"  # the form's suggestion: ~3 dials per complete (DOMAIN.md)
+
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 
@@ -31,7 +34,17 @@ def design_from_form(form) -> dict:
                                                "completion_rate", "replicates", "reserve_replicates",
                                                "exclude_recent_rounds")}
     data["strata"] = form.getlist("strata")
+    overrides = rate_overrides(form)
+    if overrides:
+        data["completion_rate"] = {OTHER_STRATA: data.get("completion_rate") or DEFAULT_COMPLETION_RATE, **overrides}
     return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def rate_overrides(form) -> dict[str, str]:
+    """Rates typed into strata's rows of the preview (stratum key → rate as typed): each overrides the overall
+    rate for its stratum."""
+    return {name.removeprefix("completion_rate."): value.strip() for name, value in form.items()
+            if name.startswith("completion_rate.") and value.strip()}
 
 
 @bp.get("/")
@@ -55,6 +68,7 @@ def create():
             return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template("rounds/new.html", frames=ready, methods=DESIGN_METHODS, variables=STRATUM_VARIABLES,
                            questionnaires=questionnaires.list_questionnaires(), form=request.form,
+                           default_rate=DEFAULT_COMPLETION_RATE, rate_overrides=rate_overrides(request.form),
                            errors=errors), 422 if errors else 200
 
 
@@ -74,12 +88,19 @@ def _preview_json(result) -> dict:
     return {
         "ok": True,
         "strata": [{"key": s.key, "label": result.display.get(s.key, s.key), "population": s.population,
-                    "target": s.target, "issued": s.issued, "selected": s.selected,
+                    "target": s.target, "issued": s.issued, "selected": s.selected, "rate": s.rate,
                     "moe": None if s.moe is None else round(100 * s.moe, 1)} for s in result.plan.strata],
         "totals": result.plan.totals,
         "moe": None if result.plan.moe is None else round(100 * result.plan.moe, 2),
-        "missing": result.missing, "excluded": result.excluded, "warnings": result.plan.warnings,
+        "missing": result.missing, "excluded": result.excluded, "warnings": plan_warnings(result),
     }
+
+
+def plan_warnings(result) -> list[str]:
+    """The plan's warnings in the reader's language, strata by their names."""
+    return [_(template, **{**params, "stratum": result.display.get(params["stratum"], params["stratum"]),
+                           **{k: format_number(v) for k, v in params.items() if isinstance(v, int)}})
+            for template, params in result.plan.warnings]
 
 
 @bp.get("/<int:round_id>")
@@ -91,8 +112,11 @@ def detail(round_id: int):
             preview_result = rounds.preview(round_.frame_id, Design.from_dict(round_.design), round_=round_)
         except DomainError as exc:
             problem = exc.localised(_)
+    summary = rounds.summary(round_) if round_.strata else []
+    stratum_names = preview_result.display if preview_result else {s.key: s.display for s in summary}
     return render_template("rounds/detail.html", round=round_, preview=preview_result, problem=problem,
-                           summary=rounds.summary(round_) if round_.strata else [],
+                           summary=summary, stratum_names=stratum_names,
+                           warnings=plan_warnings(preview_result) if preview_result else [],
                            next_steps=lifecycle.next_steps(round_), history=lifecycle.history(round_),
                            call_rules=CallRules.from_dict(round_.call_rules),
                            questionnaires=questionnaires.list_questionnaires(),

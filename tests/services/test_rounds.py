@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -105,6 +107,8 @@ def test_export_masks_numbers_unless_asked_and_is_audited(db, frame):
     ({"strata": ["region", "income"], "target": 100}, "strata"),
     ({"target": "many"}, "target"),
     ({"target": 100, "completion_rate": 0}, "completion_rate"),
+    ({"target": 100, "completion_rate": {"*": 0.3, "chengzhong": "half"}}, "completion_rate.chengzhong"),
+    ({"target": 100, "completion_rate": {"*": 2}}, "completion_rate"),
     ({"method": "precision"}, "moe"),
     ({"method": "quota", "target": 100}, "method"),
     ({}, "target"),
@@ -150,3 +154,22 @@ def test_without_a_queue_the_draw_request_leaves_the_round_in_draft(app, frame, 
         if saved is not None:
             app.extensions["survey_redis"] = saved
     assert rounds.get_round(round_.id).status == "draft"
+
+
+def test_a_stratum_with_its_own_completion_rate_gets_its_own_issued_numbers(db, frame):
+    overall = rounds.preview(frame.id, Design.from_dict({"strata": ["region"], "target": 300, "completion_rate": 0.3}))
+    own = rounds.preview(frame.id, Design.from_dict({"strata": ["region"], "target": 300,
+                                                     "completion_rate": {"*": 0.3, "chengzhong": 0.15}}))
+    for before, after in zip(overall.plan.strata, own.plan.strata, strict=True):
+        assert after.target == before.target  # the rate changes the numbers issued, not the allocation
+        if after.key == "chengzhong":
+            assert (after.rate, after.issued) == (0.15, math.ceil(after.target / 0.15)) and after.issued > before.issued
+        else:
+            assert (after.rate, after.issued) == (0.3, before.issued)
+
+
+def test_a_rate_for_a_stratum_the_design_does_not_have_is_refused_by_name(db, frame):
+    with pytest.raises(ValidationError) as error:
+        rounds.preview(frame.id, Design.from_dict({"strata": ["region"], "target": 300,
+                                                   "completion_rate": {"*": 0.3, "chengzhong|urban": 0.2}}))
+    assert [d["field"] for d in error.value.details] == ["completion_rate.chengzhong|urban"]

@@ -110,6 +110,31 @@ def test_design_preview_create_draw_and_export(as_role, db, redis, tmp_path):
     assert re.search(r",1\d{10}\r?$", clear.splitlines()[1])
 
 
+def test_a_rate_typed_into_a_strata_row_of_the_preview_is_that_strata_rate(as_role, db, tmp_path):
+    frame = _frame_with_units(db, tmp_path)
+    coordinator = as_role("coordinator")
+    design = {"frame_id": str(frame.id), "strata": ["region"], "target": "300", "completion_rate": "0.3"}
+    plain = {s["key"]: s for s in coordinator.post("/rounds/preview", data=design).json["strata"]}
+    own = {s["key"]: s for s in coordinator.post("/rounds/preview", data=design | {
+        "completion_rate.chengzhong": "0.15", "completion_rate.huxi": " "}).json["strata"]}
+    assert own["chengzhong"]["rate"] == 0.15 and own["chengzhong"]["issued"] > plain["chengzhong"]["issued"]
+    assert own["huxi"]["rate"] == 0.3 and own["huxi"]["issued"] == plain["huxi"]["issued"]  # blank: the overall
+    bad = coordinator.post("/rounds/preview", data=design | {"completion_rate.chengzhong": "0"}).json
+    assert not bad["ok"] and bad["details"][0]["field"] == "completion_rate.chengzhong"
+    assert coordinator.post("/rounds/new", data=design | {"name": "分层成功率", "completion_rate.chengzhong": "0.15"}
+                            ).status_code == 302
+    round_ = db.session.scalars(select(Round)).one()
+    assert round_.design["completion_rate"] == {"*": 0.3, "chengzhong": 0.15}
+    assert "城中区 0.15" in coordinator.get(f"/rounds/{round_.id}").get_data(as_text=True)
+
+
+def test_a_refused_round_form_keeps_the_rates_typed_into_the_preview(as_role, db, tmp_path):
+    frame = _frame_with_units(db, tmp_path)
+    page = as_role("coordinator").post("/rounds/new", data={"frame_id": str(frame.id), "target": "-5",
+                                                            "completion_rate.chengzhong": "0.15"})
+    assert page.status_code == 422 and "&#34;chengzhong&#34;: &#34;0.15&#34;" in page.get_data(as_text=True)
+
+
 def test_a_bad_round_form_names_the_field(as_role, db, tmp_path):
     frame = _frame_with_units(db, tmp_path)
     response = as_role("coordinator").post("/rounds/new", data={"name": "x", "frame_id": str(frame.id),
