@@ -367,7 +367,7 @@ class _RowChecker:
         self.summary: tuple = (0, 0, 0, [], [])
 
     def batches(self):
-        width = max(self.column.values()) + 1
+        width = len(self.source.header)  # short rows (trailing empty cells left out) padded: every column readable
         rows = self.source.rows()
         while chunk := list(islice(rows, BATCH)):
             numbers = [number for number, _, _ in chunk]
@@ -470,7 +470,7 @@ class _RowChecker:
             if len(self.errors) < MAX_STORED_ERRORS:
                 self.errors.extend(_error(number, c, v, r, p) for c, v, r, p in row_errors)
             return None
-        extra = self.encode_extra([values[i] if i < len(values) else None for i, _ in self.extra_columns]) \
+        extra = self.encode_extra([values[i] for i, _ in self.extra_columns]) \
             if self.extra_columns else None
         return (digest, kind, region_id, urban, sex, age, band, cell_code(region_id, urban, sex, band), extra), digits
 

@@ -42,8 +42,10 @@ def _checker(rows):
 
 
 # Half the time each cell takes its first (common) spelling, so whole rows often take the fast path.
-rows = st.lists(st.tuples(*(st.sampled_from(values[:2]) | st.sampled_from(values)
-                            for values in (PHONES, *SPELLINGS.values()))).map(list), min_size=1, max_size=40)
+# Some rows shorter than the header, as a CSV writer leaves trailing empty cells out.
+row = st.tuples(*(st.sampled_from(values[:2]) | st.sampled_from(values) for values in (PHONES, *SPELLINGS.values())))
+rows = st.lists(st.tuples(row, st.integers(1, 6) | st.just(6)).map(lambda r: list(r[0])[:r[1]]),
+                min_size=1, max_size=40)
 EDGES = [[phone, "城中区", "城镇", "男", age, "张伟"] for phone in ("13812345678", "13912345678")
          for age in ("17", "18", "120", "121")]
 
@@ -61,8 +63,8 @@ def test_the_column_wise_batches_equal_the_row_by_row_parsers(file_rows, batch):
     finally:
         frames.BATCH = original
     slow = _checker(file_rows)
-    expected = [checked for number, values, _ in slow.source.rows()
-                if (checked := slow._check_row(number, values)) is not None]
+    padded = ((number, [*values, *[None] * (len(HEADER) - len(values))]) for number, values, _ in slow.source.rows())
+    expected = [checked for number, values in padded if (checked := slow._check_row(number, values)) is not None]
 
     vault = PhoneVault("a key")
     assert [(r[0], r[1], *r[3:], vault.decrypt(r[2])) for r in got] == \
