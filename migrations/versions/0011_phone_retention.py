@@ -1,0 +1,34 @@
+"""phone numbers can be erased after the retention period (frame_unit: phone_hash, phone_enc nullable, erased_at)
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-24
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('frame_unit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.alter_column('phone_hash', existing_type=sa.LargeBinary(length=32), nullable=True)
+        batch_op.alter_column('phone_enc', existing_type=sa.LargeBinary(length=64), nullable=True)
+
+
+def downgrade():
+    erased = op.get_bind().execute(sa.text("SELECT count(*) FROM frame_unit WHERE phone_enc IS NULL")).scalar()
+    if erased:
+        raise RuntimeError(f"{erased} phone numbers were erased after their retention period: the schema before "
+                           "0011 cannot hold an erased number, and an erased number cannot be brought back")
+    with op.batch_alter_table('frame_unit', schema=None) as batch_op:
+        batch_op.alter_column('phone_enc', existing_type=sa.LargeBinary(length=64), nullable=False)
+        batch_op.alter_column('phone_hash', existing_type=sa.LargeBinary(length=32), nullable=False)
+        batch_op.drop_column('erased_at')
