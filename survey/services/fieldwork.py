@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queue
-from ..errors import InvalidState, NotFound, ValidationError
+from ..errors import Gone, InvalidState, NotFound, ValidationError
 from ..extensions import db
 from ..fieldwork import answers as answer_checks
 from ..fieldwork.outcomes import OUTCOMES, CaseState, decide
@@ -25,7 +25,7 @@ from ..fieldwork.rules import CallRules
 from ..i18n import N_
 from ..models import Answer, CallAttempt, Case, FrameUnit, Interview, Round, Stratum, User
 from ..phones import mask
-from . import audit, questionnaires
+from . import audit, questionnaires, retention
 from .frames import vault
 
 
@@ -127,6 +127,8 @@ def reveal_phone(case_id: int, caller: User, *, now: datetime | None = None) -> 
     """The number in clear, for the caller holding the case only; every reveal is audited."""
     case = _held(case_id, caller, now or now_utc())
     unit = db.session.get(FrameUnit, case.frame_unit_id)
+    if unit.phone_enc is None:  # erased after its retention period (a round reopened, a race with a draw)
+        raise Gone(retention.ERASED)
     audit.record("case.phone_revealed", actor=caller, target=case)
     db.session.commit()
     return vault().decrypt(unit.phone_enc)
@@ -137,9 +139,10 @@ def case_history(case: Case) -> list[CallAttempt]:
                                    .order_by(CallAttempt.id)))
 
 
-def masked_phone(case: Case) -> str:
+def masked_phone(case: Case) -> str | None:
+    """The case's number masked; None once it was erased after its retention period."""
     unit = db.session.get(FrameUnit, case.frame_unit_id)
-    return mask(vault().decrypt(unit.phone_enc))
+    return None if unit.phone_enc is None else mask(vault().decrypt(unit.phone_enc))
 
 
 def record_outcome(case_id: int, caller: User, outcome: str, *, now: datetime | None = None,

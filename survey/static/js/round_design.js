@@ -8,8 +8,8 @@
   var status = document.getElementById("preview-status");
   var english = (document.documentElement.lang || "").indexOf("en") === 0;
   var T = english
-    ? { stratum: "Stratum", completes: "Completes", issued: "Issued", drawn: "Drawn", total: "Total", wait: "Calculating…", missing: " units lack a stratum value", excluded: " numbers left out (recent rounds)" }
-    : { stratum: "分层", completes: "成功样本", issued: "需拨号码", drawn: "抽取号码", total: "合计", wait: "计算中…", missing: " 个号码缺少分层变量值", excluded: " 个号码因近期轮次已拨打而排除" };
+    ? { stratum: "Stratum", completes: "Completes", issued: "Issued", drawn: "Drawn", total: "Total", wait: "Calculating…", missing: " units lack a stratum value", excluded: " numbers left out (recent rounds)", erased: " numbers erased after the retention period" }
+    : { stratum: "分层", completes: "成功样本", issued: "需拨号码", drawn: "抽取号码", total: "合计", wait: "计算中…", missing: " 个号码缺少分层变量值", excluded: " 个号码因近期轮次已拨打而排除", erased: " 个号码已过保存期限删除" };
   var timer = null;
   function fmt(n) { return n === null || n === undefined ? "—" : Number(n).toLocaleString(english ? "en" : "zh-CN"); }
   function cell(tag, text, cls) { var c = document.createElement(tag); c.textContent = text; if (cls) { c.className = cls; } return c; }
@@ -20,6 +20,7 @@
     var notes = [];
     if (data.missing) { notes.push(fmt(data.missing) + T.missing); }
     if (data.excluded) { notes.push(fmt(data.excluded) + T.excluded); }
+    if (data.erased) { notes.push(fmt(data.erased) + T.erased); }
     status.textContent = notes.concat(data.warnings).join(" · ");
     var table = document.createElement("table"); table.className = "grid";
     var head = table.createTHead().insertRow();
