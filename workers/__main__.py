@@ -23,6 +23,30 @@ from survey.issues import text
 from .appjob import AppJob, bind_app
 
 
+class _PromptUnsubscribe:
+    """Stop the pub/sub thread within a second when the worker stops.
+
+    RQ 3 calls ``pubsub_thread.stop()`` and then ``join(timeout=1)``; redis-py 8's ``stop()`` itself joins the
+    thread without a timeout, and after the unsubscribe that thread may sit in ``get_message`` waiting up to RQ's
+    ``sleep_time`` (60 s) for a subscription. A worker told to stop then took up to a minute to exit (found by
+    ``tests/workers/test_worker_process.py`` about one run in six). The thread is a daemon: not waiting for it is safe.
+    """
+
+    def unsubscribe(self) -> None:
+        if self.pubsub_thread:
+            self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
+
+
+class AppWorker(_PromptUnsubscribe, Worker):
+    pass
+
+
+class AppSimpleWorker(_PromptUnsubscribe, SimpleWorker):
+    pass
+
+
 def _parent_death_signal() -> None:
     """Linux: the cron child gets SIGTERM if this worker dies without cleaning up."""
     try:
@@ -48,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     connection = queue.connect(app.config["REDIS_URL"], fail_fast=False)
     names = args.queues or [app.config["QUEUE_NAME"]]
     queues = [Queue(n, connection=connection, serializer=queue.SERIALIZER) for n in names]
-    worker_class = SimpleWorker if args.simple else Worker
+    worker_class = AppSimpleWorker if args.simple else AppWorker
     worker = worker_class(queues, connection=connection, job_class=AppJob, serializer=queue.SERIALIZER,
                           name=args.name)
 
