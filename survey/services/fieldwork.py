@@ -24,7 +24,7 @@ from ..fieldwork.outcomes import OUTCOMES, CaseState, decide
 from ..fieldwork.rules import CallRules
 from ..i18n import N_
 from ..models import Answer, CallAttempt, Case, FrameUnit, Interview, Round, Stratum, User
-from ..phones import mask
+from ..phones import mask, mask_within
 from . import audit, questionnaires, retention
 from .frames import vault
 
@@ -286,6 +286,10 @@ def store_interview(case: Case, caller: User, payload: dict[str, Any], key: str,
         first = completion.errors[0]
         raise ValidationError(first["template"], params=first["params"],
                               details=[{"field": e["field"], "message": e["message"]} for e in completion.errors])
+    # A number said in an open answer (the respondent's own, a neighbour's) is kept only masked: the words go to a
+    # department as an issue, and the respondent's own number is on the frame, encrypted, for the call-back.
+    given = {code: mask_within(value) if isinstance(value, str) and instrument.question(code).type == "text"
+             else value for code, value in given.items()}
     requested = payload.get("outcome", "complete")
     if requested not in ("complete", "breakoff"):
         raise ValidationError(N_("an interview ends as complete or break-off"),

@@ -222,3 +222,14 @@ def test_the_bulk_path_gives_the_same_rows_in_one_transaction(fielding, callers,
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 3
     db.session.expire_all()
     assert all(db.session.get(Interview, i).scores["healthcare"] == 0 for i in ids)
+
+
+def test_a_number_said_in_an_open_answer_is_stored_masked(fielding, callers, db):
+    case = fieldwork.claim_next(fielding.id, callers[0], now=EVENING)
+    answers = {**complete_answers(), "healthcare": "dissatisfied",
+               "healthcare_why": "挂号难，请回电 139-1234-0001 或 13812340002"}
+    stored = fieldwork.submit_interview(case.id, callers[0], {"idempotency_key": "m" * 32, "answers": answers},
+                                        now=EVENING).interview
+    expected = "挂号难，请回电 139****0001 或 138****0002"
+    assert stored.payload["answers"]["healthcare_why"] == expected
+    assert expected in {a.text for a in stored.answers}
