@@ -188,8 +188,11 @@ def _audit_filters() -> auditlog.Filters:
 def _audit_refused(exc: ValidationError):
     db.session.rollback()
     errors = {d["field"]: _(d["message"]) for d in exc.details}
-    return render_template("admin/audit.html", page=None, kinds=audit.kinds(), errors=errors,
-                           problem=exc.localised(_), args=request.args), 422
+    labels = {"from": _("From (day)"), "to": _("To (day, included)"), "kind": _("Event kind"), "page": _("Page")}
+    problem = _("the audit log filter is not valid: %(fields)s", fields="; ".join(
+        f"{labels.get(field, field)} ({field}): {message}" for field, message in errors.items()))
+    return render_template("admin/audit.html", page=None, kinds=audit.kinds(), errors=errors, problem=problem,
+                           args=request.args), 422
 
 
 @bp.get("/audit")

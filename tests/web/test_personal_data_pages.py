@@ -178,7 +178,9 @@ def test_bad_audit_filters_are_refused_naming_the_field(app, db, query, field):
         answer = admin.get(f"{path}?{query}")
         text = answer.get_data(as_text=True)
         assert answer.status_code == 422, (path, query)
-        assert answer.mimetype == "text/html" and f"审计日志筛选条件无效：{field}" in text
+        labels = {"from": "起始日期", "to": "截止日期（含当天）", "kind": "事件类型", "page": "页码"}
+        assert answer.mimetype == "text/html" and "审计日志筛选条件无效" in text
+        assert f"{labels[field]} ({field})" in text, text
     assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.exported"))
 
 
