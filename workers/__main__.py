@@ -10,6 +10,7 @@ faster per job, no isolation; the default forks a work horse per job.
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import signal
 import subprocess
@@ -26,17 +27,23 @@ from .appjob import AppJob, bind_app
 class _PromptUnsubscribe:
     """Stop the pub/sub thread within a second when the worker stops.
 
-    RQ 3 calls ``pubsub_thread.stop()`` and then ``join(timeout=1)``; redis-py 8's ``stop()`` itself joins the
-    thread without a timeout, and after the unsubscribe that thread may sit in ``get_message`` waiting up to RQ's
-    ``sleep_time`` (60 s) for a subscription. A worker told to stop then took up to a minute to exit (found by
-    ``tests/workers/test_worker_process.py`` about one run in six). The thread is a daemon: not waiting for it is safe.
+    RQ 3 calls ``pubsub_thread.stop()`` and then ``join(timeout=1)``. Newer redis-py releases make ``stop()`` itself
+    join the thread, with no timeout unless one is given, and after the unsubscribe that thread may sit in
+    ``get_message`` waiting up to RQ's ``sleep_time`` (60 s) for a subscription: a worker told to stop then took up
+    to a minute to exit (``tests/workers/test_worker_process.py``, about one run in six, with such a release).
+    redis-py 8.1's ``stop()`` only clears the flag. The thread is a daemon: not waiting for it longer is safe.
     """
 
     def unsubscribe(self) -> None:
         if self.pubsub_thread:
             self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
             self.pubsub.unsubscribe()
-            self.pubsub_thread.stop(timeout=1)
+            thread = self.pubsub_thread
+            if "timeout" in inspect.signature(thread.stop).parameters:
+                thread.stop(timeout=1)
+            else:
+                thread.stop()
+                thread.join(timeout=1)
 
 
 class AppWorker(_PromptUnsubscribe, Worker):

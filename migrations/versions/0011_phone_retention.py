@@ -1,4 +1,5 @@
-"""phone numbers can be erased after the retention period (frame_unit: phone_hash, phone_enc nullable, erased_at)
+"""phone numbers can be erased after the retention period (frame_unit: phone_hash, phone_enc nullable, erased_at;
+the draw's covering index includes erased_at)
 
 Revision ID: 0011
 Revises: 0010
@@ -21,6 +22,10 @@ def upgrade():
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.alter_column('phone_hash', existing_type=sa.LargeBinary(length=32), nullable=True)
         batch_op.alter_column('phone_enc', existing_type=sa.LargeBinary(length=64), nullable=True)
+        # The draw reads units that are not erased: the covering index covers that condition too.
+        batch_op.drop_index('ix_frame_unit_frame_id_id_cell')
+        batch_op.create_index('ix_frame_unit_frame_id_id_cell_erased_at', ['frame_id', 'id', 'cell', 'erased_at'],
+                              unique=False)
 
 
 def downgrade():
@@ -29,6 +34,8 @@ def downgrade():
         raise RuntimeError(f"{erased} phone numbers were erased after their retention period: the schema before "
                            "0011 cannot hold an erased number, and an erased number cannot be brought back")
     with op.batch_alter_table('frame_unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_frame_unit_frame_id_id_cell_erased_at')
+        batch_op.create_index('ix_frame_unit_frame_id_id_cell', ['frame_id', 'id', 'cell'], unique=False)
         batch_op.alter_column('phone_enc', existing_type=sa.LargeBinary(length=64), nullable=False)
         batch_op.alter_column('phone_hash', existing_type=sa.LargeBinary(length=32), nullable=False)
         batch_op.drop_column('erased_at')

@@ -45,8 +45,8 @@ class FrameUnit(db.Model):
     __table_args__ = (
         # Also the index for "is this number in this frame" and for contact history (frame, hash).
         UniqueConstraint("frame_id", "phone_hash"),
-        # Covers the draw's read: (id, cell) of a frame's units in id order, from the index alone.
-        Index("ix_frame_unit_frame_id_id_cell", "frame_id", "id", "cell"),
+        # Covers the draw's read: (id, cell) of a frame's units not erased, in id order, from the index alone.
+        Index("ix_frame_unit_frame_id_id_cell_erased_at", "frame_id", "id", "cell", "erased_at"),
         CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
     )
 
