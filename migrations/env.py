@@ -102,14 +102,43 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # SQLite runs DDL inside transactions (the app's engine emits BEGIN itself): one transaction for the
+            # whole upgrade, so the foreign-key check below comes before anything is committed.
+            **({"transactional_ddl": True} if sqlite else {}),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:
+            # SQLite's procedure for changes ALTER TABLE cannot make (https://www.sqlite.org/lang_altertable.html):
+            # a batch migration recreates the table, and with foreign keys enforced, dropping a table that other
+            # rows refer to fails ("FOREIGN KEY constraint failed" — 0011 on frame_unit, which cases refer to).
+            # So: foreign keys off for the run (through the driver, outside any transaction: inside one the
+            # pragma does nothing), every reference checked before the commit, and on again afterwards.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:10]}")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    if connection.in_transaction():  # autobegun by an earlier statement: end it, or the pragma is ignored
+        connection.commit()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():

@@ -42,6 +42,8 @@ class Defaults:
     JSON_SORT_KEYS: bool = False
     SEEDS_DIR: str | None = None  # None → <project>/seeds
     MAX_CONTENT_LENGTH: int = 256 * 1024 * 1024  # a million-row frame as XLSX fits
+    # Phone numbers of rounds closed (or reported) this many days ago are erased; figures stay (services/retention.py).
+    PHONE_RETENTION_DAYS: int = 180
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -32,6 +32,12 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class Gone(DomainError):
+    """The thing existed but was deliberately removed (a phone number erased after its retention period)."""
+
+    status_code = 410
+
+
 class InvalidState(DomainError):
     """The object exists but is not in a state that allows this action."""
 

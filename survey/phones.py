@@ -76,6 +76,37 @@ def mask(value: object) -> str:
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+# A run of digits that may hold a number written with separators or a +86 prefix ("138-0000-1234", "+86 139…").
+_RUN = re.compile(r"\+?\d[\d\s\-()（）.]*\d")
+_DIGITS = re.compile(r"\d{10,}")
+
+
+def _mask_digits(match: re.Match) -> str:
+    try:
+        return mask(normalise(match.group(0))[0])
+    except InvalidPhone:
+        return match.group(0)
+
+
+def _mask_run(match: re.Match) -> str:
+    run = match.group(0)
+    try:
+        return mask(normalise(run)[0])
+    except InvalidPhone:
+        return _DIGITS.sub(_mask_digits, run)  # two numbers side by side, or a number among other figures
+
+
+def mask_within(text: str) -> str:
+    """Free text with every phone number in it masked: "备用电话 13812345678，晚上打" → "备用电话 138****5678，晚上打".
+
+    For text people typed or said — an extra column of a frame, an open answer, a rejected cell — where a number
+    may stand among other words. A text with fewer than ten characters cannot hold one and is returned at once.
+    """
+    if len(text) < 10:
+        return text
+    return _RUN.sub(_mask_run, text)
+
+
 class PhoneVault:
     """Keyed digests and encryption of normalised phone numbers."""
 

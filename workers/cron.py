@@ -27,11 +27,12 @@ class Periodic:
     every: int  # seconds
 
 
-# Later features add their sweepers here (interviews still "received", expired claims, retention).
+# Later features add their sweepers here.
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("heartbeat", "workers.maintenance.heartbeat", every=30),
     Periodic("purge-uploads", "workers.maintenance.purge_uploads", every=3600),
     Periodic("sweep-interviews", "workers.interviews.sweep", every=60),
+    Periodic("erase-phones", "workers.maintenance.erase_phones", every=3600),
 )
 
 

@@ -1,4 +1,4 @@
-"""Housekeeping jobs: the scheduler heartbeat and the queue check."""
+"""Housekeeping jobs: the scheduler heartbeat, the queue check, purging uploads, erasing expired phone numbers."""
 
 from __future__ import annotations
 
@@ -33,3 +33,10 @@ def purge_uploads() -> int:
     from survey.services.frames import purge_uploads as purge
 
     return purge()
+
+
+def erase_phones() -> dict:
+    """Periodic: erase the phone numbers of rounds closed longer ago than SURVEY_PHONE_RETENTION_DAYS (audited)."""
+    from survey.services.retention import erase
+
+    return erase().to_dict()

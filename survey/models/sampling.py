@@ -34,21 +34,26 @@ class Frame(db.Model):
 
 
 class FrameUnit(db.Model):
-    """One phone number of a frame. The number itself is only ever stored keyed-hashed and encrypted."""
+    """One phone number of a frame. The number itself is only ever stored keyed-hashed and encrypted.
+
+    After the retention period of the rounds that drew it (``services/retention.py``) the number is erased:
+    ``phone_hash``, ``phone_enc`` and ``extra`` become NULL and ``erased_at`` is set; the unit's stratum
+    attributes stay, so every figure of those rounds can still be computed.
+    """
 
     __tablename__ = "frame_unit"
     __table_args__ = (
         # Also the index for "is this number in this frame" and for contact history (frame, hash).
         UniqueConstraint("frame_id", "phone_hash"),
-        # Covers the draw's read: (id, cell) of a frame's units in id order, from the index alone.
-        Index("ix_frame_unit_frame_id_id_cell", "frame_id", "id", "cell"),
+        # Covers the draw's read: (id, cell) of a frame's units not erased, in id order, from the index alone.
+        Index("ix_frame_unit_frame_id_id_cell_erased_at", "frame_id", "id", "cell", "erased_at"),
         CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     frame_id: Mapped[int] = mapped_column(ForeignKey("frame.id", ondelete="CASCADE"))
-    phone_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    phone_enc: Mapped[bytes] = mapped_column(LargeBinary(64))
+    phone_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # NULL once erased
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary(64))  # NULL once erased
     phone_kind: Mapped[str] = mapped_column(String(10))  # mobile | landline
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     urban: Mapped[bool | None]
@@ -58,6 +63,7 @@ class FrameUnit(db.Model):
     # region, urban, sex and age band in one integer (sampling.frame_rows.cell_code): what a draw reads
     cell: Mapped[int]
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the number erased (retention)
 
     region: Mapped[Region] = relationship()
 

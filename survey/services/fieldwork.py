@@ -17,15 +17,15 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queue
-from ..errors import InvalidState, NotFound, ValidationError
+from ..errors import Gone, InvalidState, NotFound, ValidationError
 from ..extensions import db
 from ..fieldwork import answers as answer_checks
 from ..fieldwork.outcomes import OUTCOMES, CaseState, decide
 from ..fieldwork.rules import CallRules
 from ..i18n import N_
 from ..models import Answer, CallAttempt, Case, FrameUnit, Interview, Round, Stratum, User
-from ..phones import mask
-from . import audit, questionnaires
+from ..phones import mask, mask_within
+from . import audit, questionnaires, retention
 from .frames import vault
 
 
@@ -127,6 +127,8 @@ def reveal_phone(case_id: int, caller: User, *, now: datetime | None = None) -> 
     """The number in clear, for the caller holding the case only; every reveal is audited."""
     case = _held(case_id, caller, now or now_utc())
     unit = db.session.get(FrameUnit, case.frame_unit_id)
+    if unit.phone_enc is None:  # erased after its retention period (a round reopened, a race with a draw)
+        raise Gone(retention.ERASED)
     audit.record("case.phone_revealed", actor=caller, target=case)
     db.session.commit()
     return vault().decrypt(unit.phone_enc)
@@ -137,9 +139,10 @@ def case_history(case: Case) -> list[CallAttempt]:
                                    .order_by(CallAttempt.id)))
 
 
-def masked_phone(case: Case) -> str:
+def masked_phone(case: Case) -> str | None:
+    """The case's number masked; None once it was erased after its retention period."""
     unit = db.session.get(FrameUnit, case.frame_unit_id)
-    return mask(vault().decrypt(unit.phone_enc))
+    return None if unit.phone_enc is None else mask(vault().decrypt(unit.phone_enc))
 
 
 def record_outcome(case_id: int, caller: User, outcome: str, *, now: datetime | None = None,
@@ -283,6 +286,10 @@ def store_interview(case: Case, caller: User, payload: dict[str, Any], key: str,
         first = completion.errors[0]
         raise ValidationError(first["template"], params=first["params"],
                               details=[{"field": e["field"], "message": e["message"]} for e in completion.errors])
+    # A number said in an open answer (the respondent's own, a neighbour's) is kept only masked: the words go to a
+    # department as an issue, and the respondent's own number is on the frame, encrypted, for the call-back.
+    given = {code: mask_within(value) if isinstance(value, str) and instrument.question(code).type == "text"
+             else value for code, value in given.items()}
     requested = payload.get("outcome", "complete")
     if requested not in ("complete", "breakoff"):
         raise ValidationError(N_("an interview ends as complete or break-off"),

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import Frame, FrameImport, FrameUnit, Region, User
 from ..models.types import utcnow
-from ..phones import InvalidPhone, PhoneVault, mask, normalise
+from ..phones import InvalidPhone, PhoneVault, mask, mask_within, normalise
 from ..sampling.frame_rows import (
     AGE_CODES,
     BAND_CODES,
@@ -443,14 +443,14 @@ class _RowChecker:
             region_id = regions.get(str(raw_region).strip().lower())
         if region_id is None:
             reason = N_("missing region") if raw_region in (None, "") else N_("unknown region")
-            row_errors.append((mapping["region"], str(raw_region or ""), reason, None))
+            row_errors.append((mapping["region"], mask_within(str(raw_region or "")), reason, None))
         urban = sex = age = band = None
         for name, index, parse, heading in self.parsers:
             raw = values[index]
             try:
                 parsed = parse(raw)
             except BadValue as exc:
-                row_errors.append((heading, "" if raw is None else str(raw)[:100], str(exc), None))
+                row_errors.append((heading, "" if raw is None else mask_within(str(raw)[:100]), str(exc), None))
                 continue
             if name == "urban":
                 urban = parsed
@@ -515,14 +515,9 @@ def _extra_encoder(names: list[str]) -> Callable[[list[object]], str | None]:
 
 
 def _mask_if_phone(text: str) -> str:
-    """Extra columns are kept, but a phone number in one (a second contact number) only masked."""
-    if len(text) < 10 or not text[-1].isdigit():
-        return text
-    try:
-        normalise(text)
-    except InvalidPhone:
-        return text
-    return mask(text)
+    """Extra columns are kept, but a phone number in one (a second contact number, alone or among other words:
+    "备用电话 139…") only masked."""
+    return mask_within(text)
 
 
 def _plain(value: object) -> object:

@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..phones import mask
-from . import audit
+from . import audit, retention
 from .frames import vault
 
 CALLBACK_WITHIN = timedelta(days=3)  # DOMAIN.md: the call-back comes within 3 days of the fix
@@ -385,15 +385,15 @@ def callback(callback_id: int) -> Callback:
     return found
 
 
-def callback_phone(callback_id: int, caller: User, *, masked: bool = True) -> str:
-    """The respondent's number: masked for the list, in clear for the caller making the call (audited)."""
+def callback_phone(callback_id: int, caller: User, *, masked: bool = True) -> str | None:
+    """The respondent's number: masked for the list, in clear for the caller making the call (audited). Once the
+    number is erased after its retention period: None masked, :class:`Gone` in clear (nothing revealed, not audited)."""
     found = callback(callback_id)
     if found.status != "open":
         raise InvalidState(N_("this call-back is already done"))
-    unit_phone = db.session.scalar(select(FrameUnit.phone_enc).join(Case, Case.frame_unit_id == FrameUnit.id)
-                                   .join(Interview, Interview.case_id == Case.id)
-                                   .where(Interview.id == found.interview_id))
-    clear = vault().decrypt(unit_phone)
+    if masked and retention.interview_phone_erased(found.interview_id):
+        return None
+    clear = vault().decrypt(retention.interview_phone(found.interview_id))
     if masked:
         return mask(clear)
     audit.record("callback.phone_revealed", actor=caller, target=found)

@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from ..errors import InvalidState, ValidationError
 from ..extensions import db
 from ..i18n import N_
-from ..models import AuditEvent, Case, Round, User
+from ..models import AuditEvent, Case, FrameUnit, Round, User
 from ..models.types import utcnow
 from . import audit
 
@@ -46,6 +46,14 @@ def _has_frozen_questionnaire(round_: Round) -> InvalidState | None:
     return None
 
 
+def _numbers_kept(round_: Round) -> InvalidState | None:
+    if db.session.scalar(select(exists().where(Case.round_id == round_.id, Case.frame_unit_id == FrameUnit.id,
+                                               FrameUnit.erased_at.is_not(None)))):
+        return InvalidState(N_("the numbers of this round were erased after the retention period: "
+                               "it cannot be fielded again"))
+    return None
+
+
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("draft", "sampling"): Transition(N_("Draw the sample"), "coordinator"),
     ("sampling", "sampled"): Transition(N_("Sample drawn"), SYSTEM, guards=(_has_sample,)),
@@ -53,7 +61,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("sampled", "fielding"): Transition(N_("Start fieldwork"), "coordinator",
                                         guards=(_has_sample, _has_frozen_questionnaire)),
     ("fielding", "closed"): Transition(N_("Close fieldwork"), "coordinator"),
-    ("closed", "fielding"): Transition(N_("Reopen fieldwork"), "coordinator", needs_reason=True),
+    ("closed", "fielding"): Transition(N_("Reopen fieldwork"), "coordinator", needs_reason=True,
+                                       guards=(_numbers_kept,)),
     ("closed", "reported"): Transition(N_("Mark as reported"), "coordinator"),
 }
 TIMESTAMPS = {"fielding": "fielding_at", "closed": "closed_at", "reported": "reported_at"}

@@ -128,11 +128,13 @@ def _recent_rounds(frame_round: Round | None, k: int) -> list[int]:
 
 
 def _eligible(frame_id: int, exclude_rounds: list[int]):
-    """Units of the frame, less the numbers (by keyed hash) called in the given rounds."""
-    condition = FrameUnit.frame_id == frame_id
+    """Units of the frame whose number is still there (not erased), less the numbers (by keyed hash) called in
+    the given rounds. Erased numbers have no digest: they are left out of the NOT IN list, which would otherwise
+    hold NULL and so match nothing at all."""
+    condition = and_(FrameUnit.frame_id == frame_id, FrameUnit.erased_at.is_(None))
     if exclude_rounds:
         called = (select(FrameUnit.phone_hash).join(Case, Case.frame_unit_id == FrameUnit.id)
-                  .where(Case.round_id.in_(exclude_rounds)))
+                  .where(Case.round_id.in_(exclude_rounds), FrameUnit.phone_hash.is_not(None)))
         condition = and_(condition, FrameUnit.phone_hash.not_in(called))
     return condition
 
@@ -181,6 +183,7 @@ class Preview:
     missing: int  # units lacking a value for a stratum variable: they cannot be drawn
     excluded: int  # units left out because their number was called in a recent round
     display: dict[str, str]  # stratum key → readable label
+    erased: int = 0  # units whose number was erased after its retention period: they cannot be drawn
 
 
 def preview(frame_id: int, design: Design, *, round_: Round | None = None) -> Preview:
@@ -190,16 +193,17 @@ def preview(frame_id: int, design: Design, *, round_: Round | None = None) -> Pr
     exclude = _recent_rounds(round_, design.exclude_recent_rounds)
     groups = db.session.execute(select(*columns, func.count()).where(_eligible(frame_id, exclude))
                                 .group_by(*columns)).all()
-    total_all = db.session.scalar(select(func.count()).select_from(FrameUnit).where(FrameUnit.frame_id == frame_id))
+    total_all, erased = db.session.execute(select(func.count(), func.count(FrameUnit.erased_at))
+                                           .where(FrameUnit.frame_id == frame_id)).one()
     complete = [(tuple(g[:-1]), g[-1]) for g in groups if all(v is not None for v in g[:-1])]
     missing = sum(g[-1] for g in groups if any(v is None for v in g[:-1]))
     complete.sort(key=lambda item: keys.rank(item[0]))
     stratum_keys = [keys.key(v) for v, _ in complete]
     labels = [keys.label(v) for v, _ in complete]
     result = plan(design, stratum_keys, labels, [n for _, n in complete])
-    excluded = total_all - sum(g[-1] for g in groups)
+    excluded = total_all - erased - sum(g[-1] for g in groups)
     return Preview(result, missing, excluded, {k: keys.display(lab) for k, lab in zip(stratum_keys, labels,
-                                                                                           strict=True)})
+                                                                                           strict=True)}, erased)
 
 
 # --- the draw ---------------------------------------------------------------------------------------
@@ -251,6 +255,8 @@ def _draw(round_: Round, seed: int | None, report: Progress) -> Round:
         raise ValidationError("a draw needs a seed", details=[{"field": "seed", "message": "required"}])
     design = Design.from_dict(round_.design)
     report(0, 4, "reading the frame")
+    # PostgreSQL: an erasure of this frame's numbers (services/retention.py) waits for the draw, or the draw for it.
+    db.session.execute(select(Frame.id).where(Frame.id == round_.frame_id).with_for_update(read=True))
     keys = _Keys(design.strata)
     exclude = _recent_rounds(round_, design.exclude_recent_rounds)
     unit_ids, codes, distinct = _stratum_codes(round_.frame_id, design.strata, exclude, keys)
@@ -383,8 +389,9 @@ def summary(round_: Round) -> list[StratumSummary]:
                            s.population / s.released if s.released else None) for s in round_.strata]
 
 
-def export_csv(round_: Round, *, with_phones: bool, by: User) -> str:
-    """The sample as CSV: one row per case. Clear numbers only when asked for by an allowed role — audited."""
+def export_csv(round_: Round, *, with_phones: bool, by: User, erased: str = "erased") -> str:
+    """The sample as CSV: one row per case. Clear numbers only when asked for by an allowed role — audited.
+    A number erased after its retention period reads ``erased`` (the caller's translation of the word)."""
     keys = _Keys(tuple(round_.design.get("strata", ["region"])))
     rows = db.session.execute(
         select(Case.id, Stratum.key, Stratum.label, Case.replicate, Case.released, Stratum.population,
@@ -396,10 +403,13 @@ def export_csv(round_: Round, *, with_phones: bool, by: User) -> str:
     writer = csv.writer(out)
     writer.writerow(["case_id", "stratum", "stratum_label", "replicate", "released", "base_weight", "phone"])
     for case_id, key, label, replicate, is_released, population, released, token, _unit in rows:
-        number = phones.decrypt(token)
         weight = f"{population / released:.6f}" if released else ""
-        writer.writerow([case_id, key, keys.display(label), replicate, int(bool(is_released)), weight,
-                         number if with_phones else mask(number)])
+        if token is None:
+            shown = erased
+        else:
+            number = phones.decrypt(token)
+            shown = number if with_phones else mask(number)
+        writer.writerow([case_id, key, keys.display(label), replicate, int(bool(is_released)), weight, shown])
     audit.record("sample.exported", actor=by, target=round_, cases=len(rows), with_phones=with_phones)
     db.session.commit()
     return "\ufeff" + out.getvalue()

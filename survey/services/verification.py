@@ -42,7 +42,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..quality import records, scores, selection
 from ..quality import signals as quality_signals
-from . import audit, fieldwork, issues, questionnaires, rounds
+from . import audit, fieldwork, issues, questionnaires, retention, rounds
 from .frames import vault
 
 FALSIFIED_CODE, FALSIFIED_GROUP = "2.90", "O"  # AAPOR "other eligible non-interview": not a real interview
@@ -231,15 +231,21 @@ def task(verification_id: int) -> Verification:
     return found
 
 
+def interview_of(found: Verification) -> int:
+    return found.interview_id if found.kind == "interview" else db.session.get(Issue, found.issue_id).interview_id
+
+
+def phone_erased(found: Verification) -> bool:
+    """The respondent's number was erased after its retention period (the page says so instead of offering it)."""
+    return retention.interview_phone_erased(interview_of(found))
+
+
 def phone(verification_id: int, verifier: User) -> str:
     """The respondent's number in clear, for the verifier re-asking (audited)."""
     found = task(verification_id)
     if found.status != "open":
         raise InvalidState(N_("this verification is already recorded"))
-    interview_id = (found.interview_id if found.kind == "interview"
-                    else db.session.get(Issue, found.issue_id).interview_id)
-    encrypted = db.session.scalar(select(FrameUnit.phone_enc).join(Case, Case.frame_unit_id == FrameUnit.id)
-                                  .join(Interview, Interview.case_id == Case.id).where(Interview.id == interview_id))
+    encrypted = retention.interview_phone(interview_of(found))  # Gone once erased: nothing shown, not audited
     audit.record("verification.phone_revealed", actor=verifier, target=found)
     db.session.commit()
     return vault().decrypt(encrypted)

@@ -1,19 +1,22 @@
-"""Administration: system status, maintenance jobs, and user accounts."""
+"""Administration: system status, maintenance jobs, user accounts, phone-number retention and the audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import auditlog
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..models import Department
-from ..services import accounts
+from ..services import accounts, audit, retention
 from ..services import jobs as job_service
 from ..services.system import reference_counts, system_status
+from .downloads import download
 from .forms import PasswordForm, UserCreateForm, UserEditForm, apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,7 +26,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     job_id = request.args.get("job") or job_service.pending(job_service.DEMO_ROUNDS_JOB)
     return render_template("admin/index.html", status=system_status(), reference=reference_counts(),
-                           job_id=job_id)
+                           job_id=job_id, retention_days=current_app.config.get("PHONE_RETENTION_DAYS"))
 
 
 @bp.post("/demo")
@@ -143,3 +146,84 @@ def user_password(user_id: int):
             flash(_("Password changed for %(name)s; their open sessions have ended.", name=user.username), "info")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_edit.html", user=user, form=form, password_form=password_form), 422
+
+
+# --- personal data: phone-number retention ----------------------------------------------------------------
+
+@bp.get("/retention")
+def retention_page():
+    """The dry run: what an erasure now would erase, per round, and what it keeps for now and why."""
+    plan, problem = None, None
+    try:
+        plan = retention.plan()
+    except DomainError as exc:
+        db.session.rollback()
+        problem = exc.localised(_)
+    return render_template("admin/retention.html", plan=plan, problem=problem, recent=retention.recent_erasures())
+
+
+@bp.post("/retention")
+def retention_erase():
+    if request.form.get("confirm") != "1":
+        flash(_("Tick “%(field)s” to erase: erased numbers cannot be brought back.",
+                field=_("I understand that erased numbers cannot be brought back")), "error")
+        return redirect(url_for("admin.retention_page")), 303
+    try:
+        result = retention.erase(by=current_user._get_current_object())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.localised(_), "error")
+    else:
+        flash(_("%(n)s phone numbers of %(rounds)s rounds erased; the figures are kept.",
+                n=format_decimal(result.numbers), rounds=len(result.rounds)), "info")
+    return redirect(url_for("admin.retention_page")), 303
+
+
+# --- the audit log --------------------------------------------------------------------------------------
+
+def _audit_filters() -> auditlog.Filters:
+    return auditlog.parse_filters(request.args, audit.kinds())
+
+
+def _audit_refused(exc: ValidationError):
+    db.session.rollback()
+    errors = {d["field"]: _(d["message"]) for d in exc.details}
+    labels = {"from": _("From (day)"), "to": _("To (day, included)"), "kind": _("Event kind"), "page": _("Page")}
+    problem = _("the audit log filter is not valid: %(fields)s", fields="; ".join(
+        f"{labels.get(field, field)} ({field}): {message}" for field, message in errors.items()))
+    return render_template("admin/audit.html", page=None, kinds=audit.kinds(), errors=errors, problem=problem,
+                           args=request.args), 422
+
+
+@bp.get("/audit")
+def audit_log():
+    try:
+        filters = _audit_filters()
+        number = auditlog.parse_page(request.args.get("page"))
+    except ValidationError as exc:
+        return _audit_refused(exc)
+    return render_template("admin/audit.html", page=audit.page(filters, number), kinds=audit.kinds(), errors={},
+                           problem=None, args=request.args, filters=filters)
+
+
+def _audit_export(fmt: str):
+    try:
+        filters = _audit_filters()
+    except ValidationError as exc:
+        return _audit_refused(exc)
+    headers = [_(h) % {"zone": audit.zone().key} if "%(zone)s" in h else _(h) for h in auditlog.HEADERS]
+    body = audit.export(filters, fmt, by=current_user._get_current_object(), headers=headers, title=_("Audit log"))
+    name = "-".join(["audit", *filters.args().values()]) + "." + fmt
+    mimetype = ("text/csv; charset=utf-8" if fmt == "csv"
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(body, mimetype, name)
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    return _audit_export("csv")
+
+
+@bp.get("/audit.xlsx")
+def audit_xlsx():
+    return _audit_export("xlsx")

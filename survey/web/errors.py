@@ -34,6 +34,7 @@ FRIENDLY = {
     404: (_l("Not found"), _l("There is no such page. It may have moved, or the address is mistyped.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
     409: (_l("Not possible now"), _l("This cannot be done in the current state.")),
+    410: (_l("Erased"), _l("This was erased on purpose and cannot be shown any more.")),
     413: (_l("Too large"), _l("What was sent is too large.")),
     422: (_l("Check the input"), _l("Some values are not acceptable.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes and try again.")),

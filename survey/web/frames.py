@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError, ValidationError
-from ..phones import InvalidPhone, mask, normalise
+from ..phones import InvalidPhone, mask, mask_within, normalise
 from ..sampling.frame_rows import FIELDS, REQUIRED, guess_mapping
 from ..services import frames
 from ..services.frame_files import open_frame_file
@@ -106,7 +106,7 @@ def _masked_if_phone(value: object) -> str:
     try:
         normalise(value)
     except InvalidPhone:
-        return str(value)
+        return mask_within(str(value))  # a number among other words ("备用电话 139…") too
     return mask(value)
 
 

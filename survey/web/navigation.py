@@ -14,6 +14,7 @@ from .policy import rule_for
 NAV = (
     ("admin.index", _l("System")),
     ("admin.users", _l("Users")),
+    ("admin.audit_log", _l("Audit log")),
     ("home.coordinator", _l("Overview")),
     ("frames.index", _l("Frames")),
     ("questionnaires.index", _l("Questionnaires")),

@@ -14,7 +14,7 @@ from ..fieldwork.rules import DEFAULT_DELAYS, CallRules
 from ..i18n import N_
 from ..sampling.design import DESIGN_METHODS, OTHER_STRATA, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
-from ..services import frames, lifecycle, questionnaires, rounds, simulation
+from ..services import frames, lifecycle, questionnaires, retention, rounds, simulation
 from .forms import form_number
 from .labels import STATUS_LABELS
 from .policy import PHONE_VIEWERS
@@ -92,7 +92,8 @@ def _preview_json(result) -> dict:
                     "moe": None if s.moe is None else round(100 * s.moe, 1)} for s in result.plan.strata],
         "totals": result.plan.totals,
         "moe": None if result.plan.moe is None else round(100 * result.plan.moe, 2),
-        "missing": result.missing, "excluded": result.excluded, "warnings": plan_warnings(result),
+        "missing": result.missing, "excluded": result.excluded, "erased": result.erased,
+        "warnings": plan_warnings(result),
     }
 
 
@@ -122,7 +123,8 @@ def detail(round_id: int):
                            questionnaires=questionnaires.list_questionnaires(),
                            questionnaire_open=round_.status in rounds.QUESTIONNAIRE_STATUSES_ALLOWED,
                            suggested_seed=secrets.randbelow(10**6), phone_viewer=current_user.role in PHONE_VIEWERS,
-                           simulation=simulation.latest(round_.id), stage_labels=STAGE_LABELS)
+                           simulation=simulation.latest(round_.id), stage_labels=STAGE_LABELS,
+                           erasure=retention.round_erasure(round_.id) if round_.strata else None)
 
 
 @bp.post("/<int:round_id>/draw")
@@ -146,7 +148,8 @@ def draw(round_id: int):
 def export(round_id: int):
     round_ = rounds.get_round(round_id)
     with_phones = request.args.get("phones") == "1" and current_user.role in PHONE_VIEWERS
-    body = rounds.export_csv(round_, with_phones=with_phones, by=current_user._get_current_object())
+    body = rounds.export_csv(round_, with_phones=with_phones, by=current_user._get_current_object(),
+                             erased=_("erased"))
     suffix = "-phones" if with_phones else ""
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=round-{round_.id}-sample{suffix}.csv"})

@@ -52,7 +52,8 @@ def task(task_id: int):
         context["issue"] = db.session.get(Issue, found.issue_id)
         outcomes = ISSUE_OUTCOMES
     return render_template("verification/task.html", task=found, outcomes=outcomes, outcome_labels=OUTCOME_LABELS,
-                           rule_labels=RULE_LABELS, reasons=_reason_texts(found), **context)
+                           rule_labels=RULE_LABELS, reasons=_reason_texts(found),
+                           phone_erased=found.status == "open" and verification.phone_erased(found), **context)
 
 
 @bp.post("/<int:task_id>/phone")

@@ -272,3 +272,14 @@ def test_processing_an_unknown_interview_is_a_clear_error(db):
 
     with pytest.raises(NotFound):
         interviews.process(987654)
+
+
+def test_a_number_said_in_an_open_answer_is_stored_masked(fielding, callers, db):
+    case = fieldwork.claim_next(fielding.id, callers[0], now=EVENING)
+    answers = {**complete_answers(), "healthcare": "dissatisfied",
+               "healthcare_why": "挂号难，请回电 139-1234-0001 或 13812340002"}
+    stored = fieldwork.submit_interview(case.id, callers[0], {"idempotency_key": "m" * 32, "answers": answers},
+                                        now=EVENING).interview
+    expected = "挂号难，请回电 139****0001 或 138****0002"
+    assert stored.payload["answers"]["healthcare_why"] == expected
+    assert expected in {a.text for a in stored.answers}

@@ -185,3 +185,21 @@ def test_a_phone_number_in_an_extra_column_is_kept_only_masked(db, frame, tmp_pa
     frames.import_file(frame.id, path, MAPPING)
     unit = db.session.scalars(select(FrameUnit)).one()
     assert unit.extra == {"备用电话": "139****0002"}
+
+
+def test_a_phone_number_among_other_words_is_kept_only_masked_too(db, frame, tmp_path):
+    """Found by the whole-flow scan (tests/workers/test_no_clear_numbers.py): only a cell that was a number and
+    nothing else used to be masked; "备用电话 139…" was kept in clear."""
+    header = [*HEADER[:5], "备注"]
+    row = ["13812345678", "城中区", "城镇", "男", "30", "备用电话 13900000002，找张三"]
+    path = write_csv(tmp_path / "f.csv", [row], header)
+    frames.import_file(frame.id, path, MAPPING)
+    assert db.session.scalars(select(FrameUnit)).one().extra == {"备注": "备用电话 139****0002，找张三"}
+
+
+def test_a_number_in_the_wrong_column_is_masked_in_the_error_report(db, frame, tmp_path):
+    rows = [["13812345678", "13900000002", "城镇", "男", "30", ""],  # the second number in the district column
+            ["13812345679", "城中区", "城镇", "男", "13900000003", ""]]  # and in the age column
+    record = frames.import_file(frame.id, write_csv(tmp_path / "f.csv", rows), MAPPING)
+    assert record.status == "rejected"
+    assert [e["value"] for e in record.errors] == ["139****0002", "139****0003"]

@@ -8,8 +8,8 @@
   var status = document.getElementById("preview-status");
   var english = (document.documentElement.lang || "").indexOf("en") === 0;
   var T = english
-    ? { stratum: "Stratum", completes: "Completes", issued: "Issued", drawn: "Drawn", rate: "Completes per number", total: "Total", wait: "Calculating…", missing: " units lack a stratum value", excluded: " numbers left out (recent rounds)", rateOf: "Expected completes per number: " }
-    : { stratum: "分层", completes: "成功样本", issued: "需拨号码", drawn: "抽取号码", rate: "预期成功率", total: "合计", wait: "计算中…", missing: " 个号码缺少分层变量值", excluded: " 个号码因近期轮次已拨打而排除", rateOf: "预期成功率：" };
+    ? { stratum: "Stratum", completes: "Completes", issued: "Issued", drawn: "Drawn", rate: "Completes per number", total: "Total", wait: "Calculating…", missing: " units lack a stratum value", excluded: " numbers left out (recent rounds)", erased: " numbers erased after the retention period", rateOf: "Expected completes per number: " }
+    : { stratum: "分层", completes: "成功样本", issued: "需拨号码", drawn: "抽取号码", rate: "预期成功率", total: "合计", wait: "计算中…", missing: " 个号码缺少分层变量值", excluded: " 个号码因近期轮次已拨打而排除", erased: " 个号码已过保存期限删除", rateOf: "预期成功率：" };
   // Rates typed into strata's rows survive each redraw of the table (and a refused submission: data-rates).
   var rates = JSON.parse(form.getAttribute("data-rates") || "{}");
   var overall = document.getElementById("completion_rate");
@@ -36,6 +36,7 @@
     var notes = [];
     if (data.missing) { notes.push(fmt(data.missing) + T.missing); }
     if (data.excluded) { notes.push(fmt(data.excluded) + T.excluded); }
+    if (data.erased) { notes.push(fmt(data.erased) + T.erased); }
     status.textContent = notes.concat(data.warnings).join(" · ");
     var table = document.createElement("table"); table.className = "grid";
     var head = table.createTHead().insertRow();
