@@ -79,6 +79,6 @@ clean:
 # survey/translations/zh_Hans_CN/LC_MESSAGES/messages.po, then compile (the .mo is committed).
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o survey/translations/messages.pot \
-	  --no-location --omit-header --sort-output .
-	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --ignore-obsolete --no-fuzzy-matching
+	  --no-location --omit-header --sort-output -w 120 .
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --ignore-obsolete --no-fuzzy-matching -w 120
 	$(VENV)/bin/pybabel compile -d survey/translations --statistics

@@ -12,6 +12,7 @@ from .. import instrument as doc
 from ..errors import DomainError, ValidationError
 from ..instrument.document import _flag, _number
 from ..services import questionnaires, reference
+from .forms import query_number
 from .labels import QUESTION_TYPE_LABELS
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
@@ -275,7 +276,7 @@ def preview(questionnaire_id: int):
 def compare(questionnaire_id: int):
     questionnaire = questionnaires.get(questionnaire_id)
     others = [v for v in questionnaires.versions(questionnaire.name) if v.id != questionnaire.id]
-    against_id = request.args.get("with", type=int) or (questionnaire.parent_id or (others[0].id if others else None))
+    against_id = query_number("with") or (questionnaire.parent_id or (others[0].id if others else None))
     changes, comparable, against = [], {}, None
     if against_id:
         against = questionnaires.get(against_id)

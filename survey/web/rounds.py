@@ -131,7 +131,7 @@ def export(round_id: int):
 @bp.post("/<int:round_id>/questionnaire")
 def set_questionnaire(round_id: int):
     try:
-        rounds.set_questionnaire(round_id, request.form.get("questionnaire_id", type=int) or 0,
+        rounds.set_questionnaire(round_id, form_number(request.form, "questionnaire_id", 0, int),
                                  by=current_user._get_current_object())
     except DomainError as exc:
         flash(exc.localised(_), "error")

@@ -1,5 +1,6 @@
-"""Bad input never breaks a page: every form and JSON endpoint, posted garbage by a user allowed to use it, answers
-with a refusal or a redirect (4xx/3xx, or the page again) — never a 500, never an exception in the log.
+"""Bad input never breaks a page: every form and JSON endpoint, posted garbage by a user allowed to use it, and every
+query parameter a page reads, given the same garbage, answer with a refusal or a redirect (4xx/3xx, or the page
+again) — never a 500, never an exception in the log.
 
 The data behind the ids in the URLs is real: a small round simulated through the pipeline (cases, interviews,
 issues, call-backs, verification tasks, a report), so the services get past "no such …" to the checks.
@@ -13,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from flask import url_for
+from flask import Request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, PathConverter
 
 from survey.models import ROLES, Callback, Case, Issue, User, Verification
@@ -32,6 +34,7 @@ GARBAGE = {
     "long": "长" * 6000,
     "negative": "-1",
     "huge": "1e309",
+    "huge whole number": "9" * 20,
     "not a number": "twelve",
     "control characters": "\x00\x1b[31m<script>alert(1)</script>",
     "sql": "1; DROP TABLE interview; --",
@@ -103,6 +106,93 @@ def test_no_form_or_json_endpoint_fails_on_garbage(app, db, populated, caplog):
     assert failures == [], "\n".join(failures)
     # The data is still there and whole: no garbage got in by a side door.
     assert db.session.scalar(select(User.id).where(User.username.like("%script%"))) is None
+
+
+ASKED: set[str] = set()  # the query parameters the last request read
+
+
+class _RecordingArgs(ImmutableMultiDict):
+    """Query parameters that note every name a view (or its template) asks for."""
+
+    def get(self, key, default=None, type=None):
+        ASKED.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):
+        ASKED.add(key)
+        return super().getlist(key, type)
+
+    def __getitem__(self, key):
+        ASKED.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        ASKED.add(key)
+        return super().__contains__(key)
+
+
+class _RecordingRequest(Request):
+    @property
+    def args(self) -> _RecordingArgs:
+        return _RecordingArgs(super().args)
+
+
+def _query_parameters(app, users, ids) -> dict[str, tuple[str, str | None, list[str]]]:
+    """For every GET endpoint: its URL, the role that may use it and the query parameters it reads when opened."""
+    found = {}
+    original, app.request_class = app.request_class, _RecordingRequest
+    try:
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            role, url = _role(rule.endpoint), _url(app, rule, ids)
+            client = app.test_client()
+            if role:
+                log_in(client, users[role])
+            ASKED.clear()
+            client.get(url)
+            found[rule.endpoint] = (url, role, sorted(ASKED))
+    finally:
+        app.request_class = original
+    return found
+
+
+def test_no_query_parameter_of_a_page_fails_on_garbage(app, db, populated, caplog):
+    users = {role: make_user(role, f"fuzz-{role}") for role in ROLES}
+    pages = _query_parameters(app, users, populated)
+    # The discovery sees what the views read (a check that it works, not the list to test).
+    assert {"round", "page", "status"} <= set(pages["issues.index"][2]) and pages["issues.scorecard"][2]
+    failures = []
+    caplog.set_level(logging.ERROR)
+    for endpoint, (url, role, names) in pages.items():
+        for name in names:
+            for kind, value in GARBAGE.items():
+                client = app.test_client()
+                if role:
+                    log_in(client, users[role])
+                caplog.clear()
+                response = client.get(url, query_string={name: value})
+                errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+                if response.status_code >= 500 or errors:
+                    failures.append(f"GET {url}?{name}= ({endpoint}) as {role}, {kind}: {response.status_code}"
+                                    + (f"; logged {errors[0].getMessage()[:200]}" if errors else ""))
+                elif response.status_code in (400, 422) and name not in response.get_data(as_text=True):
+                    failures.append(f"GET {url}?{name}= ({endpoint}) as {role}, {kind}: "
+                                    f"{response.status_code} without naming {name}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_an_id_too_large_for_the_database_matches_no_page(app, db):
+    coordinator = make_user("coordinator")
+    answers = {}
+    for rule in app.url_map.iter_rules():
+        ids = {name: 10**20 for name, c in rule._converters.items() if isinstance(c, IntegerConverter)}
+        if "GET" in rule.methods and ids:
+            client = app.test_client()
+            log_in(client, coordinator)
+            url = _url(app, rule, ids)
+            answers[url] = client.get(url).status_code
+    assert len(answers) > 20 and set(answers.values()) == {404}, answers  # SQLite could not even ask
 
 
 def test_a_nul_character_is_refused_naming_its_field(as_role, db):
