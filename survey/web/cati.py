@@ -119,7 +119,8 @@ def submit(case_id: int):
     """The interview as JSON; 4xx with the field named when it does not fit the questionnaire."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return jsonify({"error": _("The submission must be a JSON object."), "details": []}), 400
+        return jsonify({"error": _("The submission must be a JSON object."),
+                        "details": [{"field": "body", "message": "not a JSON object"}]}), 400
     try:
         result = fieldwork.submit_interview(case_id, _caller(), payload)
     except DomainError as exc:

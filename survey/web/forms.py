@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from flask import request
 from flask_babel import gettext
@@ -64,6 +66,22 @@ def apply_errors(form: FlaskForm, details: list[dict]) -> None:
 
 # The largest whole number the database stores (64-bit); an id or count beyond it is refused by field, not sent on.
 LARGEST_INTEGER = 2**63 - 1
+
+
+def refusal(exc, labels: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A refused submission as its form shows it (``macros/forms.html`` ``refusals``): the message, led by the label
+    of the field at fault, which links to the input; one line per field when the service names several."""
+    details = [d for d in getattr(exc, "details", []) or [] if d.get("field") in labels]
+    if len(details) <= 1:
+        field = details[0]["field"] if details else ""
+        return [{"field": field, "label": str(labels[field]) if field else "", "message": exc.localised(gettext)}]
+    return field_refusals(details, labels)
+
+
+def field_refusals(details: list[dict[str, Any]], labels: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Problems named by field (``{"field", "message"}``), each with the field's label when the form has one."""
+    return [{"field": d.get("field", ""), "label": str(labels.get(d.get("field", ""), "")),
+             "message": gettext(d["message"])} for d in details]
 
 
 def form_number(form, name: str, default: float | int, kind: type = float):

@@ -8,6 +8,7 @@ issues, call-backs, verification tasks, a report), so the services get past "no 
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -79,9 +80,9 @@ def _role(endpoint: str) -> str | None:
     return "coordinator" if "coordinator" in allowed else allowed[0]
 
 
-def test_no_form_or_json_endpoint_fails_on_garbage(app, db, populated, caplog):
+def test_no_form_or_json_endpoint_fails_on_garbage_and_each_refusal_names_a_field(app, db, populated, caplog):
     users = {role: make_user(role, f"fuzz-{role}") for role in ROLES}
-    failures = []
+    failures, unnamed = [], []
     caplog.set_level(logging.ERROR)
     for rule in app.url_map.iter_rules():
         methods = rule.methods - {"GET", "HEAD", "OPTIONS"}
@@ -100,12 +101,61 @@ def test_no_form_or_json_endpoint_fails_on_garbage(app, db, populated, caplog):
                 caplog.clear()
                 response = client.open(url, method=method, **kwargs)
                 errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+                where = f"{method} {url} ({rule.endpoint}) as {role}, {label}: {response.status_code}"
                 if response.status_code >= 500 or errors:
-                    failures.append(f"{method} {url} ({rule.endpoint}) as {role}, {label}: {response.status_code}"
-                                    + (f"; logged {errors[0].getMessage()[:200]}" if errors else ""))
+                    failures.append(where + (f"; logged {errors[0].getMessage()[:200]}" if errors else ""))
+                elif response.status_code in (400, 422) and not names_a_field(response):
+                    unnamed.append(where + f"; said {error_texts(response)}")
     assert failures == [], "\n".join(failures)
+    assert unnamed == [], "refused without naming a field:\n" + "\n".join(unnamed)
     # The data is still there and whole: no garbage got in by a side door.
     assert db.session.scalar(select(User.id).where(User.username.like("%script%"))) is None
+
+
+# A refusal names the field when the page marks the field's input invalid (its label is beside it), when an error
+# message links to the field (href="#its-id"), or holds the field's name or its label on the page; a JSON refusal
+# lists the field in details[].field.
+_TAG = re.compile(r"<(input|select|textarea)\b[^>]*>")
+_ERROR = re.compile(r'<(div|p|span)\b[^>]*(?:flash-error|field-error|role="alert")[^>]*>(.*?)</\1>', re.S)
+_LABEL = re.compile(r'<label\b[^>]*\bfor="([^"]+)"[^>]*>(.*?)</label>', re.S)
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    found = re.search(rf'\b{name}="([^"]*)"', tag)
+    return found and html.unescape(found.group(1))
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment)).strip()
+
+
+def error_texts(response) -> list[str]:
+    if response.is_json:
+        return [str(response.get_json())[:300]]
+    return [_text(m.group(2))[:200] for m in _ERROR.finditer(response.get_data(as_text=True))]
+
+
+def names_a_field(response) -> bool:
+    if response.is_json:
+        details = (response.get_json() or {}).get("details") or []
+        return any(isinstance(d, dict) and d.get("field") for d in details)
+    page = response.get_data(as_text=True)
+    tags = [m.group(0) for m in _TAG.finditer(page)]
+    if any(_attribute(tag, "aria-invalid") == "true" and _attribute(tag, "name") for tag in tags):
+        return True
+    on_page = set(re.findall(r'\bid="([^"]+)"', page))
+    if any(link in on_page for m in _ERROR.finditer(page) for link in re.findall(r'href="#([^"]+)"', m.group(2))):
+        return True
+    ids = {_attribute(tag, "id") for tag in tags if _attribute(tag, "name")}
+    labels = {_text(text) for for_, text in _LABEL.findall(page) if for_ in ids}
+    labels |= {_attribute(tag, "aria-label") for tag in tags if _attribute(tag, "name")}
+    words = set(FIELDS) | {_attribute(tag, "name") for tag in tags} | labels
+    return any(_mentions(text, word) for text in error_texts(response) for word in words if word)
+
+
+def _mentions(text: str, word: str) -> bool:
+    """``word`` in ``text`` as a whole (a field name is not a piece of a longer identifier)."""
+    return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", text) is not None
 
 
 ASKED: set[str] = set()  # the query parameters the last request read
@@ -201,3 +251,14 @@ def test_a_nul_character_is_refused_naming_its_field(as_role, db):
     assert "name" in answer.get_data(as_text=True)
     json_answer = as_role("caller").post("/calls/case/1/interview", json={"answers": {"fix": "路灯\x00坏了"}})
     assert json_answer.status_code == 422 and json_answer.get_json()["details"][0]["field"] == "answers.fix"
+
+
+def test_a_refused_round_names_the_field_by_its_label_and_links_to_it(as_role, db):
+    refused = as_role("coordinator").post("/rounds/new", data={"name": "第一轮", "frame_id": "第一个"})
+    assert refused.status_code == 422
+    assert '<a href="#frame_id">抽样框</a>' in refused.get_data(as_text=True)  # the label the form shows
+
+
+def test_a_body_that_is_not_json_is_refused_as_the_field_at_fault(as_role, db):
+    answer = as_role("caller").post("/calls/case/1/interview", data="{not json", content_type="application/json")
+    assert answer.status_code == 400 and answer.get_json()["details"][0]["field"] == "body"
