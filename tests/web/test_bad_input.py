@@ -149,13 +149,16 @@ def names_a_field(response) -> bool:
     ids = {_attribute(tag, "id") for tag in tags if _attribute(tag, "name")}
     labels = {_text(text) for for_, text in _LABEL.findall(page) if for_ in ids}
     labels |= {_attribute(tag, "aria-label") for tag in tags if _attribute(tag, "name")}
-    words = set(FIELDS) | {_attribute(tag, "name") for tag in tags} | labels
-    return any(_mentions(text, word) for text in error_texts(response) for word in words if word)
+    names = set(FIELDS) | {_attribute(tag, "name") for tag in tags if _attribute(tag, "name")}
+    return any(any(_leads_with(text, name) for name in names) or any(label in text for label in labels if label)
+               for text in error_texts(response))
 
 
-def _mentions(text: str, word: str) -> bool:
-    """``word`` in ``text`` as a whole (a field name is not a piece of a longer identifier)."""
-    return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", text) is not None
+def _leads_with(text: str, name: str) -> bool:
+    """The message is about field ``name``: it opens with the name ("round must be a number") or names it before a
+    colon ("target: must be a whole number")."""
+    return re.match(rf"{re.escape(name)}(?![A-Za-z0-9_-])", text) is not None or \
+        re.search(rf"(?<![A-Za-z0-9_-]){re.escape(name)}\s*[:：]", text) is not None
 
 
 ASKED: set[str] = set()  # the query parameters the last request read
