@@ -61,7 +61,8 @@ def writes_held(app) -> Iterator[None]:
 
 
 def test_a_coordinator_designs_a_round_draws_it_and_exports_the_sample(committed_app, live_server, page, frame,
-                                                                        worker):
+                                                                        redis, worker):
+    # (``redis`` empties the queue: jobs other tests left behind would reach the worker before the draw.)
     log_in(page, live_server, frame["coordinator"], PASSWORD)
     page.goto(f"{live_server}/rounds/")
     page.locator("a.button[href='/rounds/new']").click()
