@@ -82,12 +82,13 @@ def detail(issue_id: int):
 @bp.post("/<int:issue_id>/move")
 def move(issue_id: int):
     form = request.form
-    change = Change(reason=form.get("reason", ""), evidence=form.get("evidence", ""),
-                    department_id=form_number(form, "department_id", None, int), urgency=form.get("urgency") or None)
     files = [(f.filename or "file", f.mimetype or "", f.read()) for f in request.files.getlist("attachments")
              if f and f.filename]
     to = form.get("to", "")
     try:
+        change = Change(reason=form.get("reason", ""), evidence=form.get("evidence", ""),
+                        department_id=form_number(form, "department_id", None, int),
+                        urgency=form.get("urgency") or None)
         issue = issues.move(issue_id, to, by=_me(), change=change, attachments=files)
     except DomainError as exc:
         db.session.rollback()
