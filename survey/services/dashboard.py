@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from .. import queue
 from ..extensions import db
-from ..models import CallAttempt, Case, Interview, Round, Stratum, User
+from ..models import CallAttempt, Case, Interview, Stratum, User
 from ..stats import aapor_rates, estimate_e
 from . import rounds
 
@@ -43,7 +43,7 @@ def aapor_summary(counts: dict[str, int]) -> dict[str, float]:
 
 
 def round_progress(round_id: int) -> dict[str, Any]:
-    round_ = db.session.get(Round, round_id)
+    round_ = rounds.get_round(round_id)
     strata = db.session.scalars(select(Stratum).where(Stratum.round_id == round_id).order_by(Stratum.position)).all()
     finals: dict[int, dict[str, int]] = {}
     for stratum_id, group, n in db.session.execute(

@@ -35,7 +35,7 @@ def create_round(name: str, frame_id: int, design: dict[str, Any], *, by: User |
     name = unique_name(Round, name)
     frame = db.session.get(Frame, frame_id)
     if frame is None or frame.status != "ready":
-        raise ValidationError("choose a frame that has been imported",
+        raise ValidationError(N_("choose a frame that has been imported"),
                               details=[{"field": "frame_id", "message": "not a ready frame"}])
     checked = Design.from_dict(design)
     preview(frame.id, checked)  # an infeasible design is refused here, with its reason, not at the draw

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..issues.workflow import STATUS_LABELS
 from ..models import Issue, User
 from ..services import issues
+from .forms import query_number
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -22,7 +23,7 @@ def _me() -> User:
 
 @bp.get("/")
 def index():
-    rows = issues.open_callbacks(request.args.get("round", type=int))
+    rows = issues.open_callbacks(query_number("round"))
     return render_template("callbacks/index.html", rows=rows,
                            texts={i.id: i for i in db.session.scalars(select(Issue).where(
                                Issue.id.in_([r.issue_id for r in rows])))})

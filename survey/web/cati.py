@@ -15,6 +15,7 @@ from ..fieldwork.outcomes import OUTCOME_KEYS, OUTCOMES
 from ..fieldwork.rules import LOCAL
 from ..models import Round, Stratum
 from ..services import fieldwork, questionnaires, rounds
+from .forms import form_number
 
 bp = Blueprint("cati", __name__, url_prefix="/calls")
 
@@ -30,8 +31,8 @@ def _home():
 @bp.post("/next")
 def next_case():
     """One key or click: the next case of the chosen round (or the one already held)."""
-    round_id = request.form.get("round_id", type=int)
     try:
+        round_id = form_number(request.form, "round_id", None, int)
         case = fieldwork.claim_next(round_id or 0, _caller())
     except DomainError as exc:
         flash(exc.localised(_), "error")
@@ -118,7 +119,8 @@ def submit(case_id: int):
     """The interview as JSON; 4xx with the field named when it does not fit the questionnaire."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return jsonify({"error": _("The submission must be a JSON object."), "details": []}), 400
+        return jsonify({"error": _("The submission must be a JSON object."),
+                        "details": [{"field": "body", "message": "not a JSON object"}]}), 400
     try:
         result = fieldwork.submit_interview(case_id, _caller(), payload)
     except DomainError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
@@ -60,7 +61,7 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
         title, _ = _friendly(exc.status_code)
-        return _respond(exc.status_code, title, exc.message, exc.to_dict())
+        return _respond(exc.status_code, title, exc.localised(gettext), exc.to_dict())
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
@@ -70,7 +71,12 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        return _respond(status, *_friendly(status))
+        title, message = _friendly(status)
+        if status == 400 and request.is_json and request.get_json(silent=True) is None:
+            # A body that is not JSON at all: the body is the field at fault.
+            return _respond(status, title, message, {"error": title, "message": message,
+                                                     "details": [{"field": "body", "message": "not valid JSON"}]})
+        return _respond(status, title, message)
 
     @app.before_request
     def _no_nul_characters():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..services import dashboard, fieldwork, rounds
 from ..services.system import reference_counts
+from .forms import query_number
 
 bp = Blueprint("home", __name__)
 
@@ -20,7 +21,7 @@ def coordinator():
 def supervisor():
     """The fieldwork monitor: choose a round (the first in the field by default); the figures refresh."""
     rounds_ = [r for r in rounds.list_rounds() if r.status in ("fielding", "closed", "reported")]
-    chosen = request.args.get("round", type=int) or next((r.id for r in rounds_ if r.status == "fielding"),
+    chosen = query_number("round") or next((r.id for r in rounds_ if r.status == "fielding"),
                                                          rounds_[0].id if rounds_ else None)
     return render_template("home/supervisor.html", rounds=rounds_, chosen=chosen,
                            progress=dashboard.round_progress(chosen) if chosen else None)

@@ -18,7 +18,7 @@ from ..quality.scores import RATE_LABELS
 from ..quality.selection import DOUBTFUL
 from ..services import issues, verification
 from .downloads import download
-from .forms import form_number
+from .forms import form_number, query_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 DOUBTFUL_LABELS = DOUBTFUL  # why an issue is doubtful: the same words the spot-check selection gives
@@ -44,7 +44,7 @@ def _choices() -> dict:
 
 
 def _round_arg(choices: dict) -> int | None:
-    value = request.args.get("round", type=int)
+    value = query_number("round")
     if value is None and "round" not in request.args and choices["rounds"]:
         return choices["rounds"][0].id
     return value
@@ -55,10 +55,10 @@ def index():
     choices = _choices()
     chosen = issues.IssueFilter(
         round_id=_round_arg(choices), status=request.args.get("status") or None,
-        department_id=request.args.get("department", type=int), region_id=request.args.get("region", type=int),
+        department_id=query_number("department"), region_id=query_number("region"),
         category=request.args.get("category") or None, overdue=request.args.get("overdue") == "1",
-        cluster_id=request.args.get("cluster", type=int))
-    page = max(request.args.get("page", 1, type=int), 1)
+        cluster_id=query_number("cluster"))
+    page = max(query_number("page", 1), 1)
     rows, total = issues.visible(_me(), chosen, limit=100, offset=(page - 1) * 100)
     return render_template("issues/index.html", rows=rows, total=total, page=page, chosen=chosen,
                            counts=issues.counts_by_status(_me(), chosen.round_id),
@@ -82,12 +82,13 @@ def detail(issue_id: int):
 @bp.post("/<int:issue_id>/move")
 def move(issue_id: int):
     form = request.form
-    change = Change(reason=form.get("reason", ""), evidence=form.get("evidence", ""),
-                    department_id=form.get("department_id", type=int), urgency=form.get("urgency") or None)
     files = [(f.filename or "file", f.mimetype or "", f.read()) for f in request.files.getlist("attachments")
              if f and f.filename]
     to = form.get("to", "")
     try:
+        change = Change(reason=form.get("reason", ""), evidence=form.get("evidence", ""),
+                        department_id=form_number(form, "department_id", None, int),
+                        urgency=form.get("urgency") or None)
         issue = issues.move(issue_id, to, by=_me(), change=change, attachments=files)
     except DomainError as exc:
         db.session.rollback()
@@ -117,9 +118,11 @@ def rules():
     if request.method == "POST":
         form = request.form
         try:
-            issues.save_rule(form.get("rule_id", type=int), keywords=form.get("keywords", ""),
-                             category=form.get("category", ""), department_id=form.get("department_id", type=int),
-                             urgency=form.get("urgency") or None, indicator_id=form.get("indicator_id", type=int),
+            issues.save_rule(form_number(form, "rule_id", None, int), keywords=form.get("keywords", ""),
+                             category=form.get("category", ""),
+                             department_id=form_number(form, "department_id", None, int),
+                             urgency=form.get("urgency") or None,
+                             indicator_id=form_number(form, "indicator_id", None, int),
                              position=form_number(form, "position", 0, int), active=form.get("active") == "1",
                              auto_assign=form.get("auto_assign") == "1", by=_me())
         except DomainError as exc:
@@ -129,7 +132,10 @@ def rules():
         else:
             flash(_("Rule saved."), "info")
             return redirect(url_for("issues.rules")), 303
-    return render_template("issues/rules.html", rules=issues.rules(), errors=errors, form=request.form,
+    rules_ = issues.rules()
+    editing_id = query_number("edit")  # the rule whose Edit link was followed
+    editing = next((r for r in rules_ if r.id == editing_id), None) if editing_id is not None else None
+    return render_template("issues/rules.html", rules=rules_, editing=editing, errors=errors, form=request.form,
                            **_choices()), 422 if errors else 200
 
 
@@ -148,7 +154,7 @@ def rule_delete(rule_id: int):
 def scorecard():
     choices = _choices()
     round_id = _round_arg(choices)
-    threshold = min(max(request.args.get("threshold", 0.85, type=float), 0.0), 1.0)
+    threshold = min(max(query_number("threshold", 0.85, float), 0.0), 1.0)
     cards = verification.department_scorecard(round_id, threshold=threshold) if round_id else []
     template = "issues/bulletin.html" if request.args.get("print") == "1" else "issues/scorecard.html"
     return render_template(template, cards=cards, round_id=round_id, threshold=threshold, rate_labels=RATE_LABELS,

@@ -6,17 +6,27 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import instrument as doc
 from ..errors import DomainError, ValidationError
+from ..i18n import N_
 from ..instrument.document import _flag, _number
 from ..services import questionnaires, reference
+from .forms import field_refusals, query_number, refusal
 from .labels import QUESTION_TYPE_LABELS
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
 OPTION_FIELDS = ("code", "label_zh", "label_en", "score", "satisfied", "dont_know", "read_aloud", "ineligible")
 BLANK_OPTION_ROWS = 3
+# Fields as the forms label them: a refusal names the field at fault by its label.
+HEADER_LABELS = {"name": _l("Name (versions share it)"), "title_zh": _l("Title (Chinese)"),
+                 "title_en": _l("Title (English)"), "intro_zh": _l("What the caller says first (Chinese)"),
+                 "intro_en": _l("What the caller says first (English)")}
+REFERENCE_LABELS = {"code": _l("Code"), "name_zh": _l("Name (Chinese)"), "name_en": _l("Name (English)"),
+                    "department": _l("Responsible department"), "weight": _l("Default weight"),
+                    "options": _l("Answers")}
 
 
 def _user():
@@ -35,16 +45,16 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
-    error = None
+    errors: list[dict] = []
     if request.method == "POST":
         instrument = doc.Instrument(name=request.form.get("name", "").strip(), **_header(request.form))
         try:
             questionnaire = questionnaires.create(instrument, by=_user())
         except DomainError as exc:
-            error = exc.localised(_)
+            errors = refusal(exc, HEADER_LABELS)
         else:
             return _detail(questionnaire.id)
-    return render_template("questionnaires/new.html", form=request.form, error=error), 422 if error else 200
+    return render_template("questionnaires/new.html", form=request.form, errors=errors), 422 if errors else 200
 
 
 def _header(form) -> dict[str, str]:
@@ -56,11 +66,15 @@ def import_file():
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationError("choose a .json or .xlsx questionnaire file")
+            raise ValidationError(N_("choose a .json or .xlsx questionnaire file"),
+                                  details=[{"field": "file", "message": "no file"}])
         questionnaire = questionnaires.import_file(upload.filename, upload.read(), by=_user())
     except ValidationError as exc:
-        return render_template("questionnaires/import_errors.html", error=exc.localised(_), details=exc.details,
-                               filename=upload.filename if upload else ""), 422
+        filename = upload.filename if upload and upload.filename else ""
+        errors = refusal(exc, {"file": _l("File")}) if not filename else \
+            [{"field": "file", "label": filename, "message": exc.localised(_)}]
+        return render_template("questionnaires/import_errors.html", errors=errors,
+                               details=exc.details if filename else []), 422
     flash(_("Imported as %(label)s (a draft).", label=questionnaire.label), "info")
     return _detail(questionnaire.id)
 
@@ -275,7 +289,7 @@ def preview(questionnaire_id: int):
 def compare(questionnaire_id: int):
     questionnaire = questionnaires.get(questionnaire_id)
     others = [v for v in questionnaires.versions(questionnaire.name) if v.id != questionnaire.id]
-    against_id = request.args.get("with", type=int) or (questionnaire.parent_id or (others[0].id if others else None))
+    against_id = query_number("with") or (questionnaire.parent_id or (others[0].id if others else None))
     changes, comparable, against = [], {}, None
     if against_id:
         against = questionnaires.get(against_id)
@@ -301,7 +315,7 @@ def scales():
             reference.create_scale(request.form.get("code", ""), request.form.get("name_zh", ""),
                                    request.form.get("name_en", ""), options, by=_user())
         except ValidationError as exc:
-            errors = exc.details or [{"field": "", "message": exc.localised(_)}]
+            errors = field_refusals(exc.details, REFERENCE_LABELS) if exc.details else refusal(exc, {})
         else:
             flash(_("Scale template saved."), "info")
             return redirect(url_for("questionnaires.scales"))
@@ -318,7 +332,7 @@ def indicators():
                                      request.form.get("name_en", ""), request.form.get("department") or None,
                                      request.form.get("weight", ""), by=_user())
         except ValidationError as exc:
-            errors = exc.details or [{"field": "", "message": exc.localised(_)}]
+            errors = field_refusals(exc.details, REFERENCE_LABELS) if exc.details else refusal(exc, {})
         else:
             flash(_("Indicator saved."), "info")
             return redirect(url_for("questionnaires.indicators"))

@@ -7,6 +7,7 @@ import secrets
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..errors import DomainError
@@ -15,7 +16,7 @@ from ..i18n import N_
 from ..sampling.design import DESIGN_METHODS, OTHER_STRATA, Design
 from ..sampling.frame_rows import STRATUM_VARIABLES
 from ..services import frames, lifecycle, questionnaires, retention, rounds, simulation
-from .forms import form_number
+from .forms import form_number, refusal
 from .labels import STATUS_LABELS
 from .policy import PHONE_VIEWERS
 
@@ -26,6 +27,15 @@ STAGE_LABELS = {"prepare": N_("preparation"), "fieldwork": N_("fieldwork"), "pro
 DEFAULT_COMPLETION_RATE = "0.32"  # the form's suggestion: ~3 dials per complete (DOMAIN.md)
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+# The round form's fields as the page labels them: a refusal names the field at fault by its label.
+FIELD_LABELS = {"name": _l("Round name"), "frame_id": _l("Frame"), "questionnaire_id": _l("Questionnaire"),
+                "strata": _l("Strata"), "method": _l("Allocation"), "target": _l("Target completes"),
+                "base": _l("Fixed base per stratum"), "min_n": _l("Minimum per stratum"),
+                "max_n": _l("Maximum per stratum"), "moe": _l("Margin of error (precision method)"),
+                "power": _l("Power (power method)"), "completion_rate": _l("Expected completes per number"),
+                "replicates": _l("Release replicates"), "reserve_replicates": _l("Reserve replicates"),
+                "exclude_recent_rounds": _l("Leave out numbers called in the last K rounds")}
 
 
 def design_from_form(form) -> dict:
@@ -62,7 +72,7 @@ def create():
                                          design_from_form(request.form), by=current_user._get_current_object(),
                                          questionnaire_id=form_number(request.form, "questionnaire_id", None, int))
         except DomainError as exc:
-            errors = [{"field": "", "message": exc.localised(_)}]
+            errors = refusal(exc, FIELD_LABELS)
         else:
             flash(_("Round %(name)s created.", name=round_.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
@@ -158,7 +168,7 @@ def export(round_id: int):
 @bp.post("/<int:round_id>/questionnaire")
 def set_questionnaire(round_id: int):
     try:
-        rounds.set_questionnaire(round_id, request.form.get("questionnaire_id", type=int) or 0,
+        rounds.set_questionnaire(round_id, form_number(request.form, "questionnaire_id", 0, int),
                                  by=current_user._get_current_object())
     except DomainError as exc:
         flash(exc.localised(_), "error")
@@ -182,17 +192,17 @@ def change_status(round_id: int):
 def copy(round_id: int):
     """A new round from this one: same frame, design and questionnaire; a new sample."""
     previous = rounds.get_round(round_id)
-    error = None
+    errors: list[dict] = []
     if request.method == "POST":
         try:
             round_ = rounds.copy_round(round_id, request.form.get("name", "").strip(),
                                        by=current_user._get_current_object())
         except DomainError as exc:
-            error = exc.localised(_)
+            errors = refusal(exc, {"name": FIELD_LABELS["name"]})
         else:
             flash(_("Round %(name)s created from %(previous)s.", name=round_.name, previous=previous.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
-    return render_template("rounds/copy.html", previous=previous, error=error), 422 if error else 200
+    return render_template("rounds/copy.html", previous=previous, errors=errors), 422 if errors else 200
 
 
 @bp.post("/<int:round_id>/call-rules")

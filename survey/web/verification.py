@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import INTERVIEW_OUTCOMES, ISSUE_OUTCOMES, Interview, Issue, Round, User
 from ..services import questionnaires, verification
-from .forms import form_number
+from .forms import form_number, query_number
 from .labels import OUTCOME_LABELS, RULE_LABELS
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -26,7 +26,7 @@ def _reason_texts(task) -> list[str]:
 
 @bp.get("/")
 def index():
-    round_id = request.args.get("round", type=int)
+    round_id = query_number("round")
     status = "done" if request.args.get("status") == "done" else "open"
     rows = verification.tasks(status=status, round_id=round_id, kind=request.args.get("kind") or None)
     names = dict(db.session.execute(select(User.id, User.display_name)).all())

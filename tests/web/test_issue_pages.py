@@ -123,6 +123,16 @@ def test_a_bad_keyword_rule_names_its_field_and_stores_nothing(app, db, frame): 
     assert db.session.scalar(select(IssueRule).where(IssueRule.category == "井盖缺失")).keywords == ["井盖", "窨井"]
 
 
+def test_the_edit_link_of_a_rule_opens_it_in_the_form(app, db, frame):  # noqa: F811
+    coordinator = client_for(app, make_user("coordinator"))
+    coordinator.post("/issues/rules", data={"keywords": "井盖", "category": "井盖缺失", "position": "0", "active": "1"})
+    rule = db.session.scalar(select(IssueRule).where(IssueRule.category == "井盖缺失"))
+    page = coordinator.get(f"/issues/rules?edit={rule.id}")
+    assert page.status_code == 200
+    assert f'name="rule_id" value="{rule.id}"' in page.get_data(as_text=True)
+    assert coordinator.get("/issues/rules?edit=first").status_code == 422  # not a number: refused, naming "edit"
+
+
 def test_a_falsified_interview_is_quarantined_and_its_stratum_gets_fresh_numbers(app, db, frame):  # noqa: F811
     round_ = fielding_round(frame, design=RESERVE)
     made = complaints(round_, [f"医院排队太久{n}" for n in range(4)], recontact="no")
