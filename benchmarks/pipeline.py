@@ -182,10 +182,11 @@ def run(quick: bool) -> list[Result]:
                absolute=True, note=note),
         Result("pipeline", f"bulk: {BATCH} interviews per job ({n:,})", bulk, "interviews/s", ceiling, target=1000,
                absolute=True),
-        Result("pipeline", f"paced: {PACE:.0f} submissions/s arriving ({n:,}), processed", paced, "interviews/s",
-               ceiling, target=0.95 * PACE, absolute=True,
-               note=f"two workers running while submissions arrive (achieved {arrivals:.0f}/s, 8 submitting threads); "
-                    f"arrival → processed p95 {lag_p95 * 1000:,.0f} ms, all processed {catch_up:.2f} s after the "
-                    "last arrival"),
+        # Keeping pace = the backlog stays bounded: everything is processed shortly after the last arrival.
+        Result("pipeline", f"paced: {PACE:.0f} submissions/s arriving ({n:,}), all processed after the last",
+               catch_up, "s", lag_p95, target=1.0, higher_is_better=False, absolute=True,
+               note=f"two workers running while submissions arrive ({arrivals:.0f}/s achieved, {SUBMITTERS} submitting "
+                    f"threads; {paced:.0f} interviews/s processed from the first arrival to the last processing); "
+                    "baseline: the 95th percentile of arrival → processed, s"),
         Result("pipeline", "no-op jobs (the queue's ceiling)", ceiling, "jobs/s"),
     ]
