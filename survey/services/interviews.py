@@ -44,7 +44,9 @@ def process(interview_id: int) -> str:
     waiting = db.session.scalars(select(Interview.id).where(
         Interview.round_id == own.round_id, Interview.status == "received", Interview.id != interview_id)
         .order_by(Interview.id).limit(LIVE_BATCH - 1)).all()
-    process_many([interview_id, *waiting])
+    if interview_id in _process_batch([interview_id, *waiting]):
+        return "processed"
+    # Another worker's transaction holds it (PostgreSQL): that worker processes it, or the sweeper catches up.
     return db.session.scalar(select(Interview.status).where(Interview.id == interview_id))
 
 
@@ -53,6 +55,12 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
 
     Same result as :func:`process` for each interview; those already processed are left alone.
     """
+    done = _process_batch(interview_ids)
+    return {"processed": len(done), "already": len(interview_ids) - len(done)}
+
+
+def _process_batch(interview_ids: list[int]) -> set[int]:
+    """Process those of the interviews still ``received``, in one transaction; the ids processed."""
     # Rows another worker's transaction holds are skipped, not waited for (PostgreSQL; SQLite's jobs write one
     # at a time): two live jobs may pick overlapping backlogs, and each interview is processed by one of them.
     waiting = db.session.scalars(select(Interview).where(Interview.id.in_(interview_ids),
@@ -100,7 +108,7 @@ def process_many(interview_ids: list[int]) -> dict[str, int]:
                     vector=bindparam("vector"),
                     processed_at=bindparam("processed_at")), updates)
     db.session.commit()
-    return {"processed": len(updates), "already": len(interview_ids) - len(updates)}
+    return {u["interview_id"] for u in updates}
 
 
 
