@@ -47,7 +47,12 @@ class Design:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Design:
         """Check a design posted by a coordinator; every problem names its field."""
-        problems: list[dict[str, str]] = []
+        problems: list[dict[str, Any]] = []
+
+        def problem(name: str, template: str, **params: Any) -> None:
+            # The English text for logs and the CLI; template and values for the reader's language.
+            problems.append({"field": name, "message": template % params if params else template,
+                             "template": template, "params": params})
 
         def number(name: str, kind: type, low: float, high: float | None = None, default: Any = None) -> Any:
             raw = data.get(name, default)
@@ -58,11 +63,11 @@ class Design:
                 if kind is int and float(raw) != value:
                     raise ValueError
             except (TypeError, ValueError):
-                problems.append({"field": name, "message": f"must be a {'whole ' if kind is int else ''}number"})
+                problem(name, N_("must be a whole number") if kind is int else N_("must be a number"))
                 return default
             if value < low or (high is not None and value > high):
                 upper = "∞" if high is None else high
-                problems.append({"field": name, "message": f"must be between {low} and {upper}"})
+                problem(name, N_("must be between %(low)s and %(high)s"), low=low, high=upper)
                 return default
             return value
 
@@ -71,10 +76,10 @@ class Design:
             strata = [s for s in strata.split(",") if s]
         bad = [s for s in strata if s not in STRATUM_VARIABLES]
         if bad or len(set(strata)) != len(strata):
-            problems.append({"field": "strata", "message": f"choose among {', '.join(STRATUM_VARIABLES)}, each once"})
+            problem("strata", N_("choose among %(choices)s, each once"), choices=", ".join(STRATUM_VARIABLES))
         method = data.get("method") or "proportional"
         if method not in DESIGN_METHODS:
-            problems.append({"field": "method", "message": f"one of {', '.join(DESIGN_METHODS)}"})
+            problem("method", N_("one of %(choices)s"), choices=", ".join(DESIGN_METHODS))
         rate = data.get("completion_rate", 0.3)
         if isinstance(rate, Mapping):
             rates = {}
@@ -85,14 +90,14 @@ class Design:
                     if not 0 < rates[str(key)] <= 1:
                         raise ValueError
                 except (TypeError, ValueError):
-                    problems.append({"field": name, "message": "must be a rate between 0 and 1 (completes per number)"})
+                    problem(name, N_("must be a rate between 0 and 1 (completes per number)"))
             rate = rates
         else:
             rate = number("completion_rate", float, 0.001, 1.0, default=0.3)
         prior = data.get("prior_p") or {}
         if not isinstance(prior, Mapping) or any(not isinstance(v, int | float) or not 0 <= v <= 1
                                                  for v in prior.values()):
-            problems.append({"field": "prior_p", "message": "a share between 0 and 1 per region"})
+            problem("prior_p", N_("a share between 0 and 1 per region"))
             prior = {}
         design = cls(
             strata=tuple(strata), method=method,
@@ -108,10 +113,11 @@ class Design:
             reserve_replicates=number("reserve_replicates", int, 0, 100, default=1),
             exclude_recent_rounds=number("exclude_recent_rounds", int, 0, 50, default=0),
         )
-        if method == "precision" and design.moe is None:
-            problems.append({"field": "moe", "message": "the precision method needs a margin of error"})
-        if method != "precision" and not design.target:
-            problems.append({"field": "target", "message": "a target number of completes is needed"})
+        named = {p["field"] for p in problems}  # a value refused above is not also reported missing
+        if method == "precision" and design.moe is None and "moe" not in named:
+            problem("moe", N_("the precision method needs a margin of error"))
+        if method != "precision" and not design.target and "target" not in named:
+            problem("target", N_("a target number of completes is needed"))
         if problems:
             raise ValidationError("the design is not usable: " + "; ".join(f"{p['field']}: {p['message']}"
                                                                              for p in problems), details=problems)
@@ -170,7 +176,8 @@ def plan(design: Design, keys: Sequence[str], labels: Sequence[dict[str, Any]], 
     unknown = sorted(set(design.rate_overrides()) - set(keys))
     if unknown:
         raise ValidationError(f"no stratum {', '.join(unknown)} in this design",
-                              details=[{"field": f"completion_rate.{k}", "message": "no such stratum in this design"}
+                              details=[{"field": f"completion_rate.{k}", "message": "no such stratum in this design",
+                                        "template": N_("no such stratum in this design"), "params": {}}
                                        for k in unknown])
     warnings: list[tuple[str, dict[str, Any]]] = []
     if design.method == "precision":

@@ -72,6 +72,8 @@ def refusal(exc, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     """A refused submission as its form shows it (``macros/forms.html`` ``refusals``): the message, led by the label
     of the field at fault, which links to the input; one line per field when the service names several."""
     details = [d for d in getattr(exc, "details", []) or [] if d.get("field") in labels]
+    if len(details) == 1 and details[0].get("template"):
+        return field_refusals(details, labels)  # the problem in the reader's language, not the summary in English
     if len(details) <= 1:
         field = details[0]["field"] if details else ""
         return [{"field": field, "label": str(labels[field]) if field else "", "message": exc.localised(gettext)}]
@@ -81,7 +83,8 @@ def refusal(exc, labels: Mapping[str, Any]) -> list[dict[str, str]]:
 def field_refusals(details: list[dict[str, Any]], labels: Mapping[str, Any]) -> list[dict[str, str]]:
     """Problems named by field (``{"field", "message"}``), each with the field's label when the form has one."""
     return [{"field": d.get("field", ""), "label": str(labels.get(d.get("field", ""), "")),
-             "message": gettext(d["message"])} for d in details]
+             "message": gettext(d["template"], **d.get("params", {})) if d.get("template") else gettext(d["message"])}
+            for d in details]
 
 
 def form_number(form, name: str, default: float | int, kind: type = float):

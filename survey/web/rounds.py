@@ -38,6 +38,12 @@ FIELD_LABELS = {"name": _l("Round name"), "frame_id": _l("Frame"), "questionnair
                 "exclude_recent_rounds": _l("Leave out numbers called in the last K rounds")}
 
 
+def field_labels(form) -> dict:
+    """The form's labels, and a stratum's own rate named by the overall rate's label and the stratum."""
+    rate = FIELD_LABELS["completion_rate"]
+    return {**FIELD_LABELS, **{f"completion_rate.{key}": f"{rate} ({key})" for key in rate_overrides(form)}}
+
+
 def design_from_form(form) -> dict:
     """The design fields of the round form (the same names as :class:`Design`)."""
     data = {name: form.get(name) for name in ("method", "target", "moe", "power", "base", "min_n", "max_n",
@@ -72,7 +78,7 @@ def create():
                                          design_from_form(request.form), by=current_user._get_current_object(),
                                          questionnaire_id=form_number(request.form, "questionnaire_id", None, int))
         except DomainError as exc:
-            errors = refusal(exc, FIELD_LABELS)
+            errors = refusal(exc, field_labels(request.form))
         else:
             flash(_("Round %(name)s created.", name=round_.name), "info")
             return redirect(url_for("rounds.detail", round_id=round_.id))
@@ -90,7 +96,9 @@ def preview():
         frames.get_frame(frame_id)
         result = rounds.preview(frame_id, Design.from_dict(design_from_form(request.form)))
     except DomainError as exc:
-        return jsonify({"ok": False, "message": exc.localised(_), "details": getattr(exc, "details", [])}), 200
+        message = "；".join(f"{r['label']}：{r['message']}" if r["label"] else r["message"]
+                           for r in refusal(exc, field_labels(request.form)))
+        return jsonify({"ok": False, "message": message, "details": getattr(exc, "details", [])}), 200
     return jsonify(_preview_json(result))
 
 

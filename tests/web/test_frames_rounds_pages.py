@@ -93,6 +93,7 @@ def test_design_preview_create_draw_and_export(as_role, db, redis, tmp_path):
     assert preview["ok"] and len(preview["strata"]) == 12 and preview["totals"]["target"] == 300
     bad = coordinator.post("/rounds/preview", data=design | {"target": "lots"}).json
     assert not bad["ok"] and bad["details"][0]["field"] == "target"
+    assert bad["message"] == "目标成功样本量：必须是整数"  # the problem in the coordinator's language, by its label
     created = coordinator.post("/rounds/new", data=design | {"name": "第一轮"})
     assert created.status_code == 302
     round_ = db.session.scalars(select(Round)).one()
