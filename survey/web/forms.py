@@ -72,12 +72,11 @@ def refusal(exc, labels: Mapping[str, Any]) -> list[dict[str, str]]:
     """A refused submission as its form shows it (``macros/forms.html`` ``refusals``): the message, led by the label
     of the field at fault, which links to the input; one line per field when the service names several."""
     details = [d for d in getattr(exc, "details", []) or [] if d.get("field") in labels]
-    if len(details) == 1 and details[0].get("template"):
-        return field_refusals(details, labels)  # the problem in the reader's language, not the summary in English
-    if len(details) <= 1:
-        field = details[0]["field"] if details else ""
-        return [{"field": field, "label": str(labels[field]) if field else "", "message": exc.localised(gettext)}]
-    return field_refusals(details, labels)
+    # Several problems, or one with its own translatable template: each in the reader's language by its field.
+    if len(details) > 1 or (details and details[0].get("template")):
+        return field_refusals(details, labels)
+    field = details[0]["field"] if details else ""
+    return [{"field": field, "label": str(labels[field]) if field else "", "message": exc.localised(gettext)}]
 
 
 def field_refusals(details: list[dict[str, Any]], labels: Mapping[str, Any]) -> list[dict[str, str]]:
